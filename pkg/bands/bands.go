@@ -242,15 +242,21 @@ func (b Band) Downlink() Range {
 	return Range{LowHz: lo, HighHz: hi, Band: b.Name}
 }
 
-// DownlinkAt reports whether freqHz lies in the downlink of one of the
-// plan's bands and in none of its uplinks: energy there comes from base
-// stations (and jammers), never from a handset.
+// DownlinkGuardHz widens each downlink band when recognising base-station
+// energy: a carrier's skirts spill past the band edge into the duplex gap,
+// where no handset transmits either.
+const DownlinkGuardHz = 2e6
+
+// DownlinkAt reports whether freqHz lies in (or within DownlinkGuardHz of)
+// the downlink of one of the plan's bands and in none of its uplinks:
+// energy there comes from base stations (and jammers), never a handset.
 func (p Plan) DownlinkAt(freqHz float64) (Band, bool) {
 	if _, ok := p.BandAt(freqHz); ok {
 		return Band{}, false
 	}
 	for _, b := range p.Bands {
-		if b.Downlink().Contains(freqHz) {
+		dl := b.Downlink()
+		if freqHz >= dl.LowHz-DownlinkGuardHz && freqHz <= dl.HighHz+DownlinkGuardHz {
 			return b, true
 		}
 	}

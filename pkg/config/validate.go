@@ -56,14 +56,6 @@ func (c *Config) Validate() error {
 
 	errs = append(errs, c.validateSources(planBands, planOK)...)
 
-	needsStorage := len(c.Alerts.Webhooks) > 0
-	for _, s := range c.Sources {
-		needsStorage = needsStorage || s.Kind == KindRTLSDR || s.Kind == KindRTLTCP
-	}
-	if c.Storage.Dir == "" && needsStorage {
-		bad("storage.dir", "must be set (the webhook outbox and audit log live there); only a simulated demo may leave it empty")
-	}
-
 	if f := c.Detect.FalseAlarmsPerDay; !(f > 0) {
 		bad("detect.false_alarms_per_day", "%v must be greater than 0", f)
 	}
@@ -86,7 +78,9 @@ func (c *Config) Validate() error {
 			}
 			bad(key+".url", "%q is not an absolute http:// or https:// URL", shown)
 		}
-		if w.SecretFile != "" {
+		if w.SecretFile == "" {
+			bad(key+".secret_file", "is required: webhooks are always signed (Standard Webhooks)")
+		} else {
 			if f, err := os.Open(w.SecretFile); err != nil {
 				bad(key+".secret_file", "%q cannot be read: %v", w.SecretFile, errors.Unwrap(err))
 			} else {

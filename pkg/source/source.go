@@ -37,3 +37,10 @@ type Source interface {
 
 // ErrNotTunable is returned by Tune on a source with a fixed frequency.
 var ErrNotTunable = errors.New("source has a fixed frequency and cannot be retuned")
+
+// Calibrated is implemented by sources that know the input power (dBm at
+// the antenna port) that reaches digital full scale, so levels in dBFS can
+// be reported in dBm.
+type Calibrated interface {
+	FullScaleDBm() float64
+}

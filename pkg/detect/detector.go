@@ -1,0 +1,610 @@
+// Package detect finds handset transmissions in time-frequency power grids:
+// a per-bin noise floor learned over time, a CFAR test of matched
+// time-frequency boxes whose threshold follows from a false-alarm budget,
+// burst extraction and shape classification, and the grouping of bursts
+// into emissions per channel. It is pure: no I/O, no logging, no clocks,
+// no globals; buffers are sized at set-up and reused for every hop.
+package detect
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/cellwatch/cellwatch/pkg/dsp"
+)
+
+// Config sets up a Detector for one grid geometry.
+type Config struct {
+	SampleRate float64 // complex samples per second
+	FFTSize    int     // grid bins
+	FrameHop   int     // samples between frames
+	Window     []float64
+	MaxFrames  int // largest grid Process will see
+	// FalseAlarmsPerDay is the budget of false bursts per day of processed
+	// signal (all templates together). It sets every threshold.
+	FalseAlarmsPerDay float64
+	// MaxBursts bounds the bursts returned per grid (the strongest are kept).
+	MaxBursts int
+}
+
+// template is one matched box: a signal's duration and bandwidth.
+type template struct {
+	name      string
+	dur, bw   float64 // s, Hz: the signal the box is matched to
+	tw, fw    int     // frames, bins
+	looks     float64 // independent looks in the box
+	testsPerS float64 // roughly independent box positions per second of signal, per bin of span
+	thr       float64 // current threshold on the box mean (depends on the floor's looks)
+}
+
+// Detector holds the set-up that is the same for every tune: templates and
+// scratch buffers. Per-tune learning lives in State.
+type Detector struct {
+	cfg       Config
+	fs        float64
+	binHz     float64
+	step      float64 // s between frames
+	frameLen  float64 // s per frame
+	templates []template
+	pfa       float64 // per box test
+	hotLooks  float64 // looks in the 5×5 hot-map box
+	// looksPerCell is the looks a large region holds per cell (Hann bins and
+	// overlapped frames correlate, so less than one).
+	looksPerCell float64
+	// scratch
+	z          []float32 // normalised power
+	integ      []float64 // integral image (frames+1)×(bins+1)
+	label      []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	stack      []int32
+	prof       []float64
+	prof2      []float64
+	smooth     []float64
+	rowScratch []float32
+	comps      []component
+}
+
+type component struct {
+	t0, t1, k0, k1 int // bounding box, half-open
+	cells          int
+	sum            float64 // Σ z over the cells
+}
+
+// minClip bounds one cell's share of a box sum. A 4-bin CW line clipped at
+// 5 adds at most 16 noise-equivalents per frame: enough to trigger the
+// narrow boxes centred on it (so it is seen, and classified as clutter), too
+// little to light up a 1 MHz box whose other cells are noise. When a poor
+// floor estimate raises the thresholds, the clip rises with them (twice the
+// highest box threshold) so strong signals still pass.
+const minClip = 5
+
+// State is what the detector learns about one tune (one hop of a sweep, or
+// a recording's fixed tune).
+type State struct {
+	Floor *NoiseFloor
+}
+
+// NewState prepares per-tune state for this detector's geometry.
+func (d *Detector) NewState() *State {
+	return &State{Floor: NewNoiseFloor(d.cfg.FFTSize, d.cfg.MaxFrames)}
+}
+
+// signal templates (domain.md §2, §5): the boxes are matched to what a
+// handset sends, so each burst is integrated over its own length and width.
+var templateSpecs = []struct {
+	name    string
+	dur, bw float64
+}{
+	{"gsm", 546e-6, 170e3},    // GSM normal burst, useful part; GMSK main lobe
+	{"slot", 500e-6, 170e3},   // LTE PUCCH slot / one RB for half a subframe
+	{"rb", 1e-3, 170e3},       // LTE 1 RB × 1 ms
+	{"prach", 0.8e-3, 1.00e6}, // LTE PRACH / 6 RB subframe
+	{"wide", 1e-3, 1.8e6},     // wide PUSCH allocations
+}
+
+// NewDetector validates cfg and prepares templates and buffers.
+func NewDetector(cfg Config) (*Detector, error) {
+	if cfg.SampleRate <= 0 || cfg.FFTSize < 16 || cfg.FrameHop <= 0 || len(cfg.Window) != cfg.FFTSize || cfg.MaxFrames <= 0 {
+		return nil, fmt.Errorf("detect: invalid geometry (rate %g, fft %d, hop %d, window %d, frames %d)",
+			cfg.SampleRate, cfg.FFTSize, cfg.FrameHop, len(cfg.Window), cfg.MaxFrames)
+	}
+	if !(cfg.FalseAlarmsPerDay > 0) {
+		return nil, fmt.Errorf("detect: false-alarm budget %g per day must be positive", cfg.FalseAlarmsPerDay)
+	}
+	if cfg.MaxBursts <= 0 {
+		cfg.MaxBursts = 256
+	}
+	d := &Detector{
+		cfg:      cfg,
+		fs:       cfg.SampleRate,
+		binHz:    cfg.SampleRate / float64(cfg.FFTSize),
+		step:     float64(cfg.FrameHop) / cfg.SampleRate,
+		frameLen: float64(cfg.FFTSize) / cfg.SampleRate,
+	}
+	var testsPerS float64
+	for _, s := range templateSpecs {
+		// Frames whose window lies inside the signal, and bins inside its band.
+		tw := int(math.Round((s.dur-d.frameLen)/d.step)) + 1
+		if tw < 1 {
+			tw = 1
+		}
+		fw := int(math.Round(s.bw / d.binHz))
+		if fw < 2 || fw > cfg.FFTSize*3/4 {
+			continue // the grid cannot resolve this signal (too coarse, or wider than the span)
+		}
+		t := template{name: s.name, dur: s.dur, bw: s.bw, tw: tw, fw: fw}
+		t.looks = boxLooks(cfg.Window, cfg.FrameHop, tw, fw)
+		// Box positions overlapping by more than half are strongly
+		// correlated: count one test per half box in each direction.
+		t.testsPerS = 1 / d.step / math.Max(1, float64(tw)/2) / math.Max(1, float64(fw)/2)
+		testsPerS += t.testsPerS * float64(cfg.FFTSize)
+		d.templates = append(d.templates, t)
+	}
+	if len(d.templates) == 0 {
+		return nil, fmt.Errorf("detect: no signal template fits a %d-bin grid at %g S/s", cfg.FFTSize, cfg.SampleRate)
+	}
+	d.pfa = cfg.FalseAlarmsPerDay / 86400 / testsPerS
+	d.hotLooks = boxLooks(cfg.Window, cfg.FrameHop, 5, 5)
+	d.looksPerCell = boxLooks(cfg.Window, cfg.FrameHop, 20, 20) / 400
+	nb, nf := cfg.FFTSize, cfg.MaxFrames
+	d.z = make([]float32, nf*nb)
+	d.integ = make([]float64, (nf+1)*(nb+1))
+	d.label = make([]int32, nf*nb)
+	d.stack = make([]int32, 0, nf*nb)
+	d.prof = make([]float64, max(nf, nb))
+	d.prof2 = make([]float64, max(nf, nb))
+	d.smooth = make([]float64, max(nf, nb))
+	d.rowScratch = make([]float32, nb)
+	d.comps = make([]component, 0, 64)
+	return d, nil
+}
+
+// PFA is the false-alarm probability of one box test.
+func (d *Detector) PFA() float64 { return d.pfa }
+
+// Frame describes where a grid sits in the stream.
+type Frame struct {
+	T0     float64 // stream time of the first sample of frame 0, s
+	Centre float64 // tune frequency, Hz (0 when unknown: frequencies are then baseband offsets)
+	// Lo and Hi bound the bins to search (the usable part of the hop).
+	Lo, Hi int
+	// DeferFrom: bursts starting at or after this frame are left for the
+	// next grid, which must start at this frame (streaming with carry-over).
+	// Set it to the grid's frame count when nothing follows.
+	DeferFrom int
+	// Continues says frame 0 directly follows the previous grid's DeferFrom.
+	Continues bool
+}
+
+// Process learns the floor from g, tests every template box, and appends
+// the bursts found (up to MaxBursts) to out.
+func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burst {
+	lo, hi := fr.Lo, fr.Hi
+	if lo < 0 {
+		lo = 0
+	}
+	if hi <= 0 || hi > g.Bins {
+		hi = g.Bins
+	}
+	if g.Frames == 0 || hi-lo < 2 {
+		return out
+	}
+	st.Floor.Update(g, lo, hi)
+	nb, nf := g.Bins, g.Frames
+	level, busy := st.Floor.Level, st.Floor.Busy
+	z := d.z[:nf*nb]
+	for t := 0; t < nf; t++ {
+		row := g.P[t*nb : (t+1)*nb]
+		zr := z[t*nb : (t+1)*nb]
+		for k := lo; k < hi; k++ {
+			if level[k] > 0 {
+				zr[k] = row[k] / level[k]
+			} else {
+				zr[k] = 0
+			}
+		}
+	}
+	d.commonMode(z, nf, nb, lo, hi, busy)
+	floorLooks := st.Floor.Looks()
+	zClip := float32(minClip)
+	for i := range d.templates {
+		tp := &d.templates[i]
+		tp.thr = ratioThreshold(tp.looks, floorLooks, d.pfa)
+		zClip = max(zClip, float32(2*tp.thr))
+	}
+	// Integral image: integ[(t)(nb+1)+k] = Σ z over frames < t, bins < k.
+	w := nb + 1
+	integ := d.integ[:(nf+1)*w]
+	for k := 0; k <= nb; k++ {
+		integ[k] = 0
+	}
+	for t := 1; t <= nf; t++ {
+		integ[t*w] = 0
+		var run float64
+		zr := z[(t-1)*nb:]
+		for k := 1; k <= nb; k++ {
+			switch {
+			case k-1 < lo || k-1 >= hi:
+			case busy[k-1]:
+				run++ // a busy bin reads as noise to the box tests
+			default:
+				// Clipped: a strong line cannot light up a wide box alone.
+				run += float64(min(zr[k-1], zClip))
+			}
+			integ[t*w+k] = integ[(t-1)*w+k] + run
+		}
+	}
+	// Hot map: cells whose 5×5 neighbourhood mean stands 1.5σ over the
+	// floor. Bursts are grown over hot cells from seeds that a matched box
+	// test put there, so the box decides "something is here" and the hot
+	// map says where it is, not the box's outline.
+	label := d.label[:nf*nb]
+	for i := range label {
+		label[i] = 0
+	}
+	const hr = 2 // 5×5
+	hotLevel := 1 + 1.5/math.Sqrt(d.hotLooks)
+	for t := 0; t < nf; t++ {
+		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
+		a, b := integ[t0*w:], integ[t1*w:]
+		for k := lo; k < hi; k++ {
+			if busy[k] {
+				continue
+			}
+			k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
+			s := b[k1] - b[k0] - a[k1] + a[k0]
+			if s > hotLevel*float64((t1-t0)*(k1-k0)) {
+				label[t*nb+k] = -1
+			}
+		}
+	}
+	seeds := 0
+	for _, tp := range d.templates {
+		if tp.tw > nf || tp.fw > hi-lo {
+			continue
+		}
+		thr := tp.thr * float64(tp.tw*tp.fw)
+		ct, ck := tp.tw/2, tp.fw/2
+		for t0 := 0; t0+tp.tw <= nf; t0++ {
+			t1 := t0 + tp.tw
+			a, b := integ[t0*w:], integ[t1*w:]
+			for k0 := lo; k0+tp.fw <= hi; k0++ {
+				k1 := k0 + tp.fw
+				if b[k1]-b[k0]-a[k1]+a[k0] > thr {
+					if c := (t0+ct)*nb + k0 + ck; label[c] == -1 {
+						label[c] = -2
+						seeds++
+					}
+				}
+			}
+		}
+	}
+	added := 0
+	out, added = d.busyRuns(g, fr, lo, hi, busy, out)
+	if seeds == 0 {
+		return out
+	}
+	d.components(nf, nb)
+	for _, c := range d.comps {
+		if c.t0 >= fr.DeferFrom {
+			continue
+		}
+		if !d.verify(c, nb, floorLooks) {
+			continue
+		}
+		b, ok := d.measure(g, c, fr)
+		if !ok {
+			continue
+		}
+		if added >= d.cfg.MaxBursts {
+			break
+		}
+		out = append(out, b)
+		added++
+	}
+	return out
+}
+
+// commonMode removes wideband level changes shared by every bin of a
+// frame (gain steps, the dongle's own fluctuations: ±1–2 dB over a
+// millisecond in real RTL-SDR noise), which would otherwise light up the
+// wide boxes. Each frame's median normalised power, averaged over ±0.25 ms,
+// is its common level; only rises are removed, and at most 3 dB, so a
+// signal covering much of the hop is weakened but not erased.
+func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
+	med := d.prof2[:nf]
+	col := d.rowScratch[:0]
+	for t := 0; t < nf; t++ {
+		col = col[:0]
+		zr := z[t*nb:]
+		for k := lo; k < hi; k++ {
+			if !busy[k] {
+				col = append(col, zr[k])
+			}
+		}
+		if len(col) < 16 {
+			return
+		}
+		med[t] = float64(quickselect(col, len(col)/2)) / math.Ln2
+	}
+	w := max(2, int(math.Round(0.25e-3/d.step)))
+	var run float64
+	a, b := 0, 0
+	for t := 0; t < nf; t++ {
+		for b < nf && b <= t+w {
+			run += med[b]
+			b++
+		}
+		for a < t-w {
+			run -= med[a]
+			a++
+		}
+		c := float32(math.Min(2, run/float64(b-a)))
+		if c <= 1 {
+			continue
+		}
+		zr := z[t*nb:]
+		for k := lo; k < hi; k++ {
+			zr[k] /= c
+		}
+	}
+}
+
+// busyRuns reports runs of busy bins as bursts that last the whole grid:
+// narrow ones are spurs and carriers, wide ones continuous uplink.
+func (d *Detector) busyRuns(g *dsp.Grid, fr Frame, lo, hi int, busy []bool, out []Burst) ([]Burst, int) {
+	added := 0
+	for k := lo; k < hi; k++ {
+		if !busy[k] || added >= d.cfg.MaxBursts {
+			continue
+		}
+		kB := k
+		for kB+1 < hi && busy[kB+1] {
+			kB++
+		}
+		var ex, pw float64
+		for t := 0; t < g.Frames; t++ {
+			for j := k; j <= kB; j++ {
+				ex += float64(d.z[t*g.Bins+j]) - 1
+				pw += float64(g.P[t*g.Bins+j])
+			}
+		}
+		cells := float64(g.Frames * (kB - k + 1))
+		b := Burst{
+			Start:        fr.T0,
+			End:          fr.T0 + float64(g.Frames-1)*d.step + d.frameLen,
+			FreqLo:       fr.Centre + g.FreqOffset(k) - d.binHz/2,
+			FreqHi:       fr.Centre + g.FreqOffset(kB) + d.binHz/2,
+			SNRdB:        10 * math.Log10(math.Max(ex/cells, 1e-3)),
+			PowerDBFS:    10 * math.Log10(pw/float64(g.Frames)/float64(g.Bins)),
+			InstFraction: 1,
+			Continued:    fr.Continues,
+			Truncated:    true,
+		}
+		switch bw := b.Bandwidth(); {
+		case bw < 80e3: // a strong line's window sidelobes stay busy a few bins out
+			b.Shape = ShapeNarrow
+		case bw < 330e3:
+			b.Shape = ShapeContinuous
+		case bw >= 3e6:
+			b.Shape = ShapeWide
+		default:
+			b.Shape = ShapeSubframe
+		}
+		out = append(out, b)
+		added++
+		k = kB
+	}
+	return out, added
+}
+
+// verify rejects grown regions whose mean power could be noise: the region
+// was selected for being hot, so this is a looser test (Pfa 1e-6)
+// that removes noise blobs seeded by a box triggered by energy elsewhere.
+func (d *Detector) verify(c component, nb int, floorLooks float64) bool {
+	looks := float64(c.cells) * d.looksPerCell
+	return c.sum/float64(c.cells) > ratioThreshold(looks, floorLooks, 1e-6)
+}
+
+// components grows 4-connected regions of hot cells from seed cells.
+func (d *Detector) components(nf, nb int) {
+	label := d.label[:nf*nb]
+	z := d.z
+	d.comps = d.comps[:0]
+	for i := range label {
+		if label[i] != -2 {
+			continue
+		}
+		id := int32(len(d.comps) + 1)
+		t, k := i/nb, i%nb
+		c := component{t0: t, t1: t + 1, k0: k, k1: k + 1}
+		stack := append(d.stack[:0], int32(i))
+		label[i] = id
+		for len(stack) > 0 {
+			j := int(stack[len(stack)-1])
+			stack = stack[:len(stack)-1]
+			c.cells++
+			c.sum += float64(z[j])
+			tt, kk := j/nb, j%nb
+			c.t0, c.t1 = min(c.t0, tt), max(c.t1, tt+1)
+			c.k0, c.k1 = min(c.k0, kk), max(c.k1, kk+1)
+			for _, nbr := range [4][2]int{{tt - 1, kk}, {tt + 1, kk}, {tt, kk - 1}, {tt, kk + 1}} {
+				a, b := nbr[0], nbr[1]
+				if a < 0 || a >= nf || b < 0 || b >= nb {
+					continue
+				}
+				if jj := a*nb + b; label[jj] < 0 {
+					label[jj] = id
+					stack = append(stack, int32(jj))
+				}
+			}
+		}
+		d.stack = stack
+		if len(d.comps) == cap(d.comps) {
+			return
+		}
+		d.comps = append(d.comps, c)
+	}
+}
+
+// measure finds a component's half-power extent in frequency and time and
+// the features the classifier needs.
+func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
+	nb := g.Bins
+	z := d.z
+	// Frequency profile of excess power over the component's frames.
+	fp := d.prof[:nb]
+	excessProfile(fp, z, nb, c.t0, c.t1, c.k0, c.k1, true)
+	kA, kB := halfPowerRun(fp, d.smooth, c.k0, c.k1)
+	// Time profile over those bins.
+	tp := d.prof2[:g.Frames]
+	excessProfile(tp, z, nb, kA, kB+1, c.t0, c.t1, false)
+	tA, tB := halfPowerRun(tp, d.smooth, c.t0, c.t1)
+	// Refine the band over the burst's own frames.
+	excessProfile(fp, z, nb, tA, tB+1, c.k0, c.k1, true)
+	kA, kB = halfPowerRun(fp, d.smooth, c.k0, c.k1)
+	if kB < kA || tB < tA {
+		return Burst{}, false
+	}
+	var ex, pw float64
+	for t := tA; t <= tB; t++ {
+		row := g.P[t*nb:]
+		zr := z[t*nb:]
+		for k := kA; k <= kB; k++ {
+			ex += float64(zr[k]) - 1
+			pw += float64(row[k])
+		}
+	}
+	nt := float64(tB - tA + 1)
+	nk := float64(kB - kA + 1)
+	snr := ex / (nt * nk)
+	if snr <= 0 {
+		return Burst{}, false
+	}
+	// Spread in frequency of each frame's excess power against the spread
+	// over the whole burst: ~1 when every frame fills the band (GMSK,
+	// SC-FDMA), small for a line that sweeps (a chirp).
+	var sw, sk, sk2, inst, nInst float64
+	for t := tA; t <= tB; t++ {
+		zr := z[t*nb:]
+		var w0, w1, w2 float64
+		for k := kA; k <= kB; k++ {
+			if e := float64(zr[k]) - 1; e > 0 {
+				fk := float64(k)
+				w0, w1, w2 = w0+e, w1+e*fk, w2+e*fk*fk
+			}
+		}
+		if w0 > 0 {
+			m := w1 / w0
+			inst += math.Sqrt(math.Max(0, w2/w0-m*m))
+			nInst++
+		}
+		sw, sk, sk2 = sw+w0, sk+w1, sk2+w2
+	}
+	if nInst > 0 && sw > 0 {
+		m := sk / sw
+		if all := math.Sqrt(math.Max(0, sk2/sw-m*m)); all > 0 {
+			inst = inst / nInst / all
+		} else {
+			inst = 1
+		}
+	} else {
+		inst = 1
+	}
+	b := Burst{
+		// Frames t count from frame starts; a frame represents its centre.
+		Start:        fr.T0 + float64(tA)*d.step + d.frameLen/2 - d.step/2,
+		End:          fr.T0 + float64(tB)*d.step + d.frameLen/2 + d.step/2,
+		FreqLo:       fr.Centre + g.FreqOffset(kA) - d.binHz/2,
+		FreqHi:       fr.Centre + g.FreqOffset(kB) + d.binHz/2,
+		SNRdB:        10 * math.Log10(snr),
+		PowerDBFS:    10 * math.Log10(pw/nt/float64(nb)),
+		InstFraction: inst,
+		Continued:    fr.Continues && c.t0 == 0,
+		Truncated:    c.t1 == g.Frames,
+	}
+	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, b.Truncated)
+	if b.Shape == ShapeNone {
+		return Burst{}, false
+	}
+	return b, true
+}
+
+// excessProfile writes, for each index i in [a0,a1) of the profiled axis, the
+// mean of z−1 over [b0,b1) of the other axis. byBin profiles over bins
+// (averaging frames b0..b1); otherwise over frames (averaging bins).
+func excessProfile(p []float64, z []float32, nb, b0, b1, a0, a1 int, byBin bool) {
+	n := float64(b1 - b0)
+	for i := a0; i < a1; i++ {
+		var s float64
+		for j := b0; j < b1; j++ {
+			if byBin {
+				s += float64(z[j*nb+i])
+			} else {
+				s += float64(z[i*nb+j])
+			}
+		}
+		p[i] = s/n - 1
+	}
+}
+
+// halfPowerRun returns the contiguous run around the profile's peak (of a
+// three-point smoothed copy) where it stays above half its typical top
+// level: the mean of the highest third of the smoothed values inside the
+// component. Referring to one peak would let a random high cell of a flat
+// SC-FDMA spectrum cut the band at the first dip.
+func halfPowerRun(p, sm []float64, a0, a1 int) (int, int) {
+	for i := a0; i < a1; i++ {
+		s, n := p[i], 1.0
+		if i > a0 {
+			s += p[i-1]
+			n++
+		}
+		if i < a1-1 {
+			s += p[i+1]
+			n++
+		}
+		sm[i] = s / n
+	}
+	peak, pi := math.Inf(-1), a0
+	for i := a0; i < a1; i++ {
+		if sm[i] > peak {
+			peak, pi = sm[i], i
+		}
+	}
+	if peak <= 0 {
+		return a0, a0 - 1
+	}
+	// Mean of the top third, found by thresholding between 0 and peak.
+	lo, hi := 0.0, peak
+	for it := 0; it < 20; it++ {
+		mid := (lo + hi) / 2
+		n := 0
+		for i := a0; i < a1; i++ {
+			if sm[i] >= mid {
+				n++
+			}
+		}
+		if 3*n > a1-a0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	var top float64
+	n := 0
+	for i := a0; i < a1; i++ {
+		if sm[i] >= lo {
+			top += sm[i]
+			n++
+		}
+	}
+	half := top / float64(n) / 2
+	l, h := pi, pi
+	for l > a0 && sm[l-1] > half {
+		l--
+	}
+	for h < a1-1 && sm[h+1] > half {
+		h++
+	}
+	return l, h
+}

@@ -1,0 +1,209 @@
+package detect
+
+import (
+	"math"
+
+	"github.com/cellwatch/cellwatch/pkg/dsp"
+)
+
+// floorQuantile is the per-bin quantile over time that estimates the noise.
+// A low quantile ignores bursty traffic (a GSM call is on 1/8 of the time, an
+// LTE phone's subframes rarely fill more than half a dwell) so phones do not
+// raise their own threshold; 0.3 keeps the estimate's variance moderate
+// (3.4/T relative, against 2.1/T for the median).
+const floorQuantile = 0.3
+
+// smoothBins is the half-width of the cross-frequency smoothing applied to
+// a first visit too short to trust.
+const smoothBins = 8
+
+const (
+	// capFactor bounds a bin's first estimate to twice (3 dB over) the
+	// cross-frequency reference, so a carrier or a long burst present at
+	// start-up is not mistaken for noise.
+	capFactor = 2
+	// alphaMin is the slowest ordinary update weight: after ten visits the
+	// floor is an exponential average with a ten-visit memory.
+	alphaMin = 0.1
+	// alphaRise is the weight of an estimate far above the floor
+	// (continuous energy: a new carrier, a jammer, drift). Such rises are
+	// learned over ~50 visits, so a phone's continuous upload is reported
+	// for a long time before it becomes "floor".
+	alphaRise = 0.02
+)
+
+// NoiseFloor is a per-bin noise power estimate for one tune, learned over
+// the visits (dwells, or chunks of a recording) made to it.
+type NoiseFloor struct {
+	Level []float32 // per bin, in grid power units
+	// Busy marks bins occupied for most of the last visit (their low
+	// quantile stands over twice the floor): carriers, spurs not yet
+	// learned, continuous uplink. They are reported as such, not as bursts.
+	Busy   []bool
+	relVar float64 // relative variance of Level
+	Visits int
+	col    []float32
+	est    []float32
+	ref    []float32
+}
+
+// NewNoiseFloor prepares a floor for grids of the given bins and frames.
+func NewNoiseFloor(bins, maxFrames int) *NoiseFloor {
+	return &NoiseFloor{
+		Level: make([]float32, bins),
+		Busy:  make([]bool, bins),
+		col:   make([]float32, maxFrames),
+		est:   make([]float32, bins),
+		ref:   make([]float32, bins),
+	}
+}
+
+// Looks is the number of independent looks the current estimate is worth:
+// what the detector's threshold must allow for.
+func (f *NoiseFloor) Looks() float64 {
+	if f.relVar <= 0 {
+		return 0
+	}
+	return 1 / f.relVar
+}
+
+// trustSpan is the shortest first visit whose per-bin time quantile is
+// taken as noise. A longer look holds the gaps between a phone's bursts, so
+// the quantile is the floor, and anything continuous in it (spurs, carriers,
+// the DC spike) rightly becomes floor. A shorter look may sit entirely
+// inside one transmission (a PRACH, a subframe): its bins are then capped
+// by the cross-frequency reference instead.
+const trustSpan = 10e-3
+
+// Update folds the grid's frames into the floor for bins [lo, hi).
+func (f *NoiseFloor) Update(g *dsp.Grid, lo, hi int) {
+	if g.Frames == 0 {
+		return
+	}
+	col := f.col[:g.Frames]
+	qi := int(floorQuantile * float64(g.Frames-1))
+	// Exact mean and variance of the qi-th order statistic of T unit
+	// exponentials: Σ 1/(T−i) and Σ 1/(T−i)², i < qi+1. Exact also for the
+	// few frames of a short recording, where asymptotics are biased.
+	var m1, m2 float64
+	for i := 0; i <= qi; i++ {
+		r := 1 / float64(g.Frames-i)
+		m1, m2 = m1+r, m2+r*r
+	}
+	scale := float32(m1)
+	for k := lo; k < hi; k++ {
+		for t := range col {
+			col[t] = g.P[t*g.Bins+k]
+		}
+		f.est[k] = quickselect(col, qi) / scale
+	}
+	// 50 %-overlapped Hann frames correlate (|ρ|² = 1/9 with each neighbour).
+	newVar := m2 / (m1 * m1) * (1 + 2.0/9)
+	long := float64(g.Frames-1)*g.FrameStep+g.FrameLen >= trustSpan
+	if f.Visits == 0 {
+		f.Visits = 1
+		if long {
+			copy(f.Level[lo:hi], f.est[lo:hi])
+			clear(f.Busy[lo:hi])
+			f.relVar = newVar
+			return
+		}
+		// Too short to trust each bin's own history: cap every bin at the
+		// cross-frequency reference and smooth across ±smoothBins, which
+		// pools the looks of neighbouring bins.
+		ref := crossReference(f.est[lo:hi], f.ref)
+		capped := f.ref[:hi]
+		for k := lo; k < hi; k++ {
+			capped[k] = f.est[k]
+			if capped[k] > capFactor*ref {
+				capped[k] = ref
+			}
+		}
+		var run float64
+		a, b := lo, lo
+		for k := lo; k < hi; k++ {
+			for b < hi && b <= k+smoothBins {
+				run += float64(capped[b])
+				b++
+			}
+			for a < k-smoothBins {
+				run -= float64(capped[a])
+				a++
+			}
+			f.Level[k] = float32(run / float64(b-a))
+			f.Busy[k] = false // too short a look to call anything continuous
+		}
+		// Hann bins pair-correlate at 4/9 and 1/36: 2w+1 bins hold
+		// (2w+1)/1.94 looks.
+		f.relVar = newVar / math.Max(1, float64(2*smoothBins+1)/1.94)
+		f.Visits = 1
+		return
+	}
+	a := 1 / float64(f.Visits+1)
+	if a < alphaMin {
+		a = alphaMin
+	}
+	af := float32(a)
+	for k := lo; k < hi; k++ {
+		e, l := f.est[k], f.Level[k]
+		if e > capFactor*l {
+			f.Level[k] = l + alphaRise*(e-l)
+		} else {
+			f.Level[k] = l + af*(e-l)
+		}
+		f.Busy[k] = long && e > capFactor*f.Level[k]
+	}
+	f.relVar = (1-a)*(1-a)*f.relVar + a*a*newVar
+	f.Visits++
+}
+
+// crossReference is a robust level of the spectrum across frequency: the
+// 25th percentile of the per-bin estimates, which holds as long as
+// signals cover less than three quarters of the span.
+func crossReference(est, scratch []float32) float32 {
+	s := scratch[:len(est)]
+	copy(s, est)
+	return quickselect(s, len(s)/4)
+}
+
+// quickselect returns the k-th smallest element of a, reordering a.
+func quickselect[T float32 | float64](a []T, k int) T {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		// median of three pivot keeps sorted or constant input linear
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		p := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < p {
+				i++
+			}
+			for a[j] > p {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
+}

@@ -1,0 +1,225 @@
+package detect
+
+import "math"
+
+// GSMFrame is the GSM TDMA frame period, 60/13 ms: a phone on a traffic
+// channel sends one burst per frame.
+const GSMFrame = 60.0 / 13 * 1e-3
+
+// TrackerConfig tunes how bursts become emissions.
+type TrackerConfig struct {
+	// Gap closes an emission when its channel stays quiet this long, s.
+	Gap float64
+	// Band names the uplink band of a frequency ("" when none or unknown).
+	Band func(freqHz float64) string
+	// Downlink reports frequencies in a known downlink band: energy there
+	// is a base station, never a handset.
+	Downlink func(freqHz float64) bool
+}
+
+// Tracker groups bursts into emissions: the same channel (overlapping
+// band) within Gap, co-timed LTE allocations of one subframe, and PUCCH slots
+// that hop from one carrier edge to the other.
+type Tracker struct {
+	cfg    TrackerConfig
+	active []*track
+	free   []*track
+}
+
+type track struct {
+	lo, hi     float64
+	start, end float64
+	bursts     int
+	shapes     [8]int
+	maxSNR     float64
+	maxPower   float64
+	lastStart  float64
+	lastEnd    float64
+	lastShape  Shape
+	periodic   int // bursts spaced by a whole number of GSM frames
+	subframed  int // bursts spaced by a whole number of LTE subframes (1 ms)
+	hopped     bool
+	clutter    bool
+	lastLo     float64
+	lastHi     float64
+}
+
+// NewTracker returns a tracker; a zero Gap means 0.5 s.
+func NewTracker(cfg TrackerConfig) *Tracker {
+	if cfg.Gap <= 0 {
+		cfg.Gap = 0.5
+	}
+	return &Tracker{cfg: cfg}
+}
+
+// Add folds one burst into the emission it belongs to, or starts one.
+func (tr *Tracker) Add(b Burst) {
+	cl := b.Shape.Clutter()
+	// A continuation of a burst cut by the previous grid's end.
+	if b.Continued {
+		for _, t := range tr.active {
+			if t.clutter == cl && overlaps(t.lastLo, t.lastHi, b.FreqLo, b.FreqHi) && b.Start <= t.lastEnd+1e-4 {
+				t.extend(b, false)
+				return
+			}
+		}
+	}
+	if !cl {
+		// Co-timed allocations of one LTE subframe (PUSCH clusters, PUCCH
+		// edges, and the phone's weaker out-of-band products) start together
+		// and overlap in time: one transmission, one emission.
+		for _, t := range tr.active {
+			if t.clutter || (t.lastShape != ShapeSubframe && b.Shape != ShapeSubframe) {
+				continue
+			}
+			ov := math.Min(t.lastEnd, b.End) - math.Max(t.lastStart, b.Start)
+			if math.Abs(t.lastStart-b.Start) < 2.5e-4 && ov >= 0.5*math.Min(t.lastEnd-t.lastStart, b.Duration()) &&
+				math.Max(t.hi, b.FreqHi)-math.Min(t.lo, b.FreqLo) <= 20e6 {
+				t.widen(b)
+				return
+			}
+		}
+		// PUCCH: a slot at one carrier edge followed at once by a slot at
+		// the other edge. GSM never jumps channel within a frame.
+		if b.Shape == ShapeSlot || b.Shape == ShapeGSM {
+			for _, t := range tr.active {
+				if t.clutter || (t.lastShape != ShapeSlot && t.lastShape != ShapeGSM) {
+					continue
+				}
+				if math.Abs(b.Start-t.lastEnd) < 1.5e-4 && !overlaps(t.lastLo, t.lastHi, b.FreqLo, b.FreqHi) &&
+					math.Abs(b.Centre()-(t.lastLo+t.lastHi)/2) <= 20e6 {
+					t.hopped = true
+					t.extend(b, true)
+					return
+				}
+			}
+		}
+	}
+	for _, t := range tr.active {
+		if t.clutter == cl && overlaps(t.lo, t.hi, b.FreqLo, b.FreqHi) && b.Start-t.end <= tr.cfg.Gap {
+			t.extend(b, true)
+			return
+		}
+	}
+	var t *track
+	if n := len(tr.free); n > 0 {
+		t, tr.free = tr.free[n-1], tr.free[:n-1]
+		*t = track{}
+	} else {
+		t = &track{}
+	}
+	t.clutter = cl
+	t.lo, t.hi, t.start, t.end = b.FreqLo, b.FreqHi, b.Start, b.End
+	t.maxSNR, t.maxPower = math.Inf(-1), math.Inf(-1)
+	t.note(b, true)
+	tr.active = append(tr.active, t)
+}
+
+// overlaps reports whether two bands share at least a third of the narrower.
+func overlaps(alo, ahi, blo, bhi float64) bool {
+	ov := math.Min(ahi, bhi) - math.Max(alo, blo)
+	return ov > 0 && ov >= math.Min(ahi-alo, bhi-blo)/3
+}
+
+func (t *track) note(b Burst, count bool) {
+	if count {
+		if t.bursts > 0 && b.Start-t.lastStart > 1e-3 {
+			gap := b.Start - t.lastStart
+			k := math.Round(gap / GSMFrame)
+			if k >= 1 && k <= 104 && math.Abs(gap-k*GSMFrame) < 0.15e-3 {
+				t.periodic++
+			}
+			// LTE transmits on a 1 ms subframe grid; below 20 ms the grid
+			// and GSM's 4.615 ms frames cannot be confused.
+			if j := math.Round(gap / 1e-3); j >= 1 && gap < 20e-3 && math.Abs(gap-j*1e-3) < 0.1e-3 {
+				t.subframed++
+			}
+		}
+		t.bursts++
+		t.shapes[b.Shape]++
+		t.lastStart = b.Start
+	}
+	t.lastEnd = math.Max(t.lastEnd, b.End)
+	t.lastShape, t.lastLo, t.lastHi = b.Shape, b.FreqLo, b.FreqHi
+	t.maxSNR = math.Max(t.maxSNR, b.SNRdB)
+	t.maxPower = math.Max(t.maxPower, b.PowerDBFS)
+}
+
+func (t *track) extend(b Burst, count bool) {
+	t.lo, t.hi = math.Min(t.lo, b.FreqLo), math.Max(t.hi, b.FreqHi)
+	t.end = math.Max(t.end, b.End)
+	t.note(b, count)
+}
+
+// widen adds a co-timed allocation to the same subframe: wider, no new burst.
+func (t *track) widen(b Burst) {
+	t.lo, t.hi = math.Min(t.lo, b.FreqLo), math.Max(t.hi, b.FreqHi)
+	t.end = math.Max(t.end, b.End)
+	t.shapes[ShapeSubframe]++
+	t.maxSNR = math.Max(t.maxSNR, b.SNRdB)
+	t.maxPower = math.Max(t.maxPower, b.PowerDBFS)
+}
+
+// Flush appends the emissions whose channel has been quiet since before
+// now−Gap and forgets them.
+func (tr *Tracker) Flush(now float64, out []Emission) []Emission {
+	return tr.flush(func(t *track) bool { return now-t.end > tr.cfg.Gap }, out)
+}
+
+// FlushAll appends every open emission (end of stream).
+func (tr *Tracker) FlushAll(out []Emission) []Emission {
+	return tr.flush(func(*track) bool { return true }, out)
+}
+
+func (tr *Tracker) flush(done func(*track) bool, out []Emission) []Emission {
+	keep := tr.active[:0]
+	for _, t := range tr.active {
+		if !done(t) {
+			keep = append(keep, t)
+			continue
+		}
+		out = append(out, tr.emission(t))
+		tr.free = append(tr.free, t)
+	}
+	for i := len(keep); i < len(tr.active); i++ {
+		tr.active[i] = nil
+	}
+	tr.active = keep
+	return out
+}
+
+// emission classifies a finished track (domain.md §6 rules of thumb).
+func (tr *Tracker) emission(t *track) Emission {
+	e := Emission{
+		Start: t.start, End: t.end,
+		FreqHz: (t.lo + t.hi) / 2, BandwidthHz: t.hi - t.lo,
+		Bursts: t.bursts, SNRdB: t.maxSNR, PowerDBFS: t.maxPower,
+	}
+	if tr.cfg.Band != nil {
+		e.Band = tr.cfg.Band(e.FreqHz)
+	}
+	s := &t.shapes
+	switch {
+	case t.clutter:
+		e.Tech = Clutter
+		switch {
+		case s[ShapeChirp] > 0:
+			e.Reason = "chirp"
+		case s[ShapeNarrow] > 0:
+			e.Reason = "narrow line (spur or CW carrier)"
+		default:
+			e.Reason = "continuous carrier"
+		}
+	case tr.cfg.Downlink != nil && e.FreqHz != 0 && tr.cfg.Downlink(e.FreqHz):
+		e.Tech, e.Reason = Clutter, "downlink band"
+	case s[ShapeWide] > 0 && s[ShapeSubframe] == 0:
+		e.Tech = UMTS
+	case t.hopped || s[ShapeSubframe] > 0 || t.subframed > t.periodic:
+		e.Tech = LTE
+	case t.periodic > 0 || s[ShapeGSM] > 0:
+		e.Tech = GSM
+	default:
+		e.Tech = Unknown
+	}
+	return e
+}

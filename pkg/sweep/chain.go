@@ -1,0 +1,65 @@
+package sweep
+
+import (
+	"fmt"
+
+	"github.com/cellwatch/cellwatch/pkg/bands"
+	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/dsp"
+	"github.com/cellwatch/cellwatch/pkg/iq"
+)
+
+// chain is the per-source processing set-up: conversion, STFT and detector,
+// with buffers sized for the largest block it will see.
+type chain struct {
+	conv  *dsp.Converter
+	stft  *dsp.STFT
+	grid  *dsp.Grid
+	det   *detect.Detector
+	x     []complex64
+	raw   []byte
+	burst []detect.Burst
+}
+
+func newChain(f iq.Format, fs float64, maxSamples int, falseAlarmsPerDay float64) (*chain, error) {
+	conv, err := dsp.NewConverter(f)
+	if err != nil {
+		return nil, err
+	}
+	n := dsp.FFTSizeFor(fs)
+	st, err := dsp.NewSTFT(n, fs, maxSamples)
+	if err != nil {
+		return nil, err
+	}
+	det, err := detect.NewDetector(detect.Config{
+		SampleRate: fs, FFTSize: n, FrameHop: st.Hop(), Window: st.Window(),
+		MaxFrames: st.FramesFor(maxSamples), FalseAlarmsPerDay: falseAlarmsPerDay,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("detector at %g S/s: %w", fs, err)
+	}
+	return &chain{
+		conv: conv, stft: st, grid: st.NewGrid(), det: det,
+		x:     make([]complex64, maxSamples),
+		raw:   make([]byte, maxSamples*f.BytesPerSample()),
+		burst: make([]detect.Burst, 0, 256),
+	}, nil
+}
+
+// trackerConfig labels emissions with the plan's bands and rejects its
+// downlinks.
+func trackerConfig(p bands.Plan, gap float64) detect.TrackerConfig {
+	return detect.TrackerConfig{
+		Gap: gap,
+		Band: func(f float64) string {
+			if b, ok := p.BandAt(f); ok {
+				return b.Name
+			}
+			return ""
+		},
+		Downlink: func(f float64) bool {
+			_, ok := p.DownlinkAt(f)
+			return ok
+		},
+	}
+}

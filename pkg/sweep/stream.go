@@ -1,0 +1,135 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cellwatch/cellwatch/pkg/bands"
+	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/source"
+)
+
+// StreamConfig sets up the fixed-tune processing of a recording.
+type StreamConfig struct {
+	Plan              bands.Plan
+	FalseAlarmsPerDay float64
+	// Chunk is how much signal each grid covers (default 200 ms); Carry is
+	// how much of its end is processed again with the next chunk so that a
+	// burst cut by the chunk boundary is seen whole (default 12 ms: longer
+	// than any handset burst shape).
+	Chunk, Carry time.Duration
+	// Gap closes an emission after this much quiet on its channel (0.5 s).
+	Gap time.Duration
+	// All also reports clutter (tech "clutter").
+	All bool
+}
+
+// Stream runs the detection core over a fixed-tune source until it ends,
+// calling emit for each emission in the order they close and progress
+// after each chunk with the samples processed so far. Emissions found
+// before a read error are delivered before the error is returned.
+func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(detect.Emission), progress func(samples int64)) error {
+	info := src.Info()
+	fs := info.SampleRate
+	if !(fs > 0) {
+		return fmt.Errorf("%s: unknown sample rate", src.Name())
+	}
+	if cfg.Chunk <= 0 {
+		cfg.Chunk = 200 * time.Millisecond
+	}
+	if cfg.Carry <= 0 {
+		cfg.Carry = 12 * time.Millisecond
+	}
+	if cfg.Gap <= 0 {
+		cfg.Gap = 500 * time.Millisecond
+	}
+	if cfg.FalseAlarmsPerDay <= 0 {
+		cfg.FalseAlarmsPerDay = 1
+	}
+	chunk := int(cfg.Chunk.Seconds() * fs)
+	carry := int(cfg.Carry.Seconds() * fs)
+	c, err := newChain(info.Format, fs, chunk+carry, cfg.FalseAlarmsPerDay)
+	if err != nil {
+		return fmt.Errorf("%s: %w", src.Name(), err)
+	}
+	n, hop := c.stft.Size(), c.stft.Hop()
+	carryFrames := (carry + hop - 1) / hop
+	state := c.det.NewState()
+	tr := detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds()))
+	var ems []detect.Emission
+	deliver := func() {
+		for _, e := range ems {
+			if cfg.All || e.Tech != detect.Clutter {
+				emit(e)
+			}
+		}
+		ems = ems[:0]
+	}
+	bps := info.Format.BytesPerSample()
+	var (
+		have      int   // samples buffered in c.x
+		base      int64 // stream index of c.x[0]
+		done      int64 // samples read from the source
+		continues bool
+		readErr   error
+	)
+	for readErr == nil {
+		// Fill the buffer.
+		want := len(c.x) - have
+		raw := c.raw[:want*bps]
+		got := 0
+		for got < len(raw) {
+			m, err := src.Read(ctx, raw[got:])
+			got += m
+			if err != nil {
+				readErr = err
+				break
+			}
+			if m == 0 {
+				break
+			}
+		}
+		ns := c.conv.Convert(c.x[have:], raw[:got-got%bps])
+		have += ns
+		done += int64(ns)
+		last := readErr != nil
+		if have < n {
+			break
+		}
+		c.stft.Compute(c.grid, c.x[:have])
+		frames := c.grid.Frames
+		cut := frames
+		if !last {
+			cut = max(1, frames-carryFrames)
+		}
+		c.burst = c.det.Process(state, c.grid, detect.Frame{
+			T0: float64(base) / fs, Centre: info.CenterFreq,
+			Lo: 0, Hi: c.grid.Bins, DeferFrom: cut, Continues: continues,
+		}, c.burst[:0])
+		for _, b := range c.burst {
+			tr.Add(b)
+		}
+		keep := cut * hop
+		if last {
+			keep = have
+		}
+		copy(c.x, c.x[keep:have])
+		have -= keep
+		base += int64(keep)
+		continues = true
+		ems = tr.Flush(float64(base)/fs, ems)
+		deliver()
+		if progress != nil {
+			progress(done)
+		}
+	}
+	ems = tr.FlushAll(ems)
+	deliver()
+	if readErr != nil && !errors.Is(readErr, io.EOF) {
+		return readErr
+	}
+	return nil
+}

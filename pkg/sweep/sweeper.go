@@ -1,0 +1,234 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/cellwatch/cellwatch/pkg/bands"
+	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/source"
+)
+
+// SweeperConfig sets up the hop loop of one tunable source.
+type SweeperConfig struct {
+	Plan              bands.Plan
+	Hops              []Hop // the share of the hop plan this source sweeps
+	Settle            time.Duration
+	Dwell             time.Duration
+	Warmup            int // visits a hop's floor must have before its bursts count (≥ 1)
+	Gap               time.Duration
+	FalseAlarmsPerDay float64
+}
+
+// HopReport is what one dwell produced, for metrics and the spectrum API.
+type HopReport struct {
+	Hop       Hop
+	Start     float64 // stream time of the dwell's first sample, s
+	Samples   int     // samples read, settle included
+	Bursts    []detect.Burst
+	FloorDBFS float64 // median noise floor over the hop's slice, dB full scale per 200 kHz
+	PeakDBFS  float64 // strongest 200 kHz-equivalent cell power in the slice, dBFS
+	Occupancy float64 // share of the slice's bins with a burst
+	WarmingUp bool
+	Clipped   float64 // share of raw samples at the converter's rails (0 or 255 for cu8)
+}
+
+// SweepReport closes one pass over every hop.
+type SweepReport struct {
+	Duration time.Duration
+	Hops     int
+}
+
+// Sweeper runs one source over its hops: tune, discard the settle time,
+// dwell, detect; hop after hop, pass after pass.
+type Sweeper struct {
+	src     source.Source
+	cfg     SweeperConfig
+	c       *chain
+	states  []*detect.State
+	tracker *detect.Tracker
+	fs      float64
+	samples int64 // samples read so far: the stream clock
+	discard []byte
+}
+
+// NewSweeper checks the source against the plan and prepares buffers.
+func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
+	info := src.Info()
+	if !info.Tunable {
+		return nil, fmt.Errorf("%s: source cannot be retuned, so it cannot sweep", src.Name())
+	}
+	if len(cfg.Hops) == 0 {
+		return nil, fmt.Errorf("%s: no hops to sweep", src.Name())
+	}
+	if cfg.Dwell <= 0 {
+		return nil, fmt.Errorf("%s: dwell %v must be positive", src.Name(), cfg.Dwell)
+	}
+	if cfg.Warmup < 1 {
+		cfg.Warmup = 1
+	}
+	if cfg.Gap <= 0 {
+		cfg.Gap = 500 * time.Millisecond
+	}
+	fs := info.SampleRate
+	dwell := int(cfg.Dwell.Seconds() * fs)
+	c, err := newChain(info.Format, fs, dwell, cfg.FalseAlarmsPerDay)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src.Name(), err)
+	}
+	s := &Sweeper{
+		src: src, cfg: cfg, c: c, fs: fs,
+		tracker: detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds())),
+		discard: make([]byte, 64<<10),
+	}
+	for range cfg.Hops {
+		s.states = append(s.states, c.det.NewState())
+	}
+	return s, nil
+}
+
+// Observer receives what the sweeper produces. Calls come from the
+// sweeper's goroutine, in order.
+type Observer interface {
+	Hop(r *HopReport)
+	Sweep(r SweepReport)
+	Emission(e detect.Emission)
+}
+
+// Run sweeps until ctx is cancelled (finishing the current hop) or the
+// source fails.
+func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
+	var ems []detect.Emission
+	for {
+		start := time.Now()
+		for i := range s.cfg.Hops {
+			if ctx.Err() != nil {
+				ems = s.tracker.FlushAll(ems[:0])
+				s.deliver(obs, ems)
+				return nil
+			}
+			r, err := s.dwell(ctx, i)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			obs.Hop(r)
+			ems = s.tracker.Flush(float64(s.samples)/s.fs, ems[:0])
+			s.deliver(obs, ems)
+		}
+		obs.Sweep(SweepReport{Duration: time.Since(start), Hops: len(s.cfg.Hops)})
+	}
+}
+
+func (s *Sweeper) deliver(obs Observer, ems []detect.Emission) {
+	for _, e := range ems {
+		obs.Emission(e)
+	}
+}
+
+// dwell tunes to hop i, drops the settle samples and processes the dwell.
+func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
+	h := s.cfg.Hops[i]
+	if err := s.src.Tune(ctx, h.CenterHz); err != nil {
+		return nil, fmt.Errorf("%s: tune to %.3f MHz: %w", s.src.Name(), h.CenterHz/1e6, err)
+	}
+	bps := s.c.conv.Format().BytesPerSample()
+	settle := int(s.cfg.Settle.Seconds()*s.fs) * bps
+	for settle > 0 {
+		n, err := s.src.Read(ctx, s.discard[:min(settle, len(s.discard))])
+		settle -= n
+		s.samples += int64(n / bps)
+		if err != nil {
+			return nil, readErr(s.src, err)
+		}
+	}
+	raw := s.c.raw
+	got := 0
+	for got < len(raw) {
+		n, err := s.src.Read(ctx, raw[got:])
+		got += n
+		if err != nil {
+			return nil, readErr(s.src, err)
+		}
+	}
+	t0 := float64(s.samples) / s.fs
+	s.samples += int64(got / bps)
+	ns := s.c.conv.Convert(s.c.x, raw[:got])
+	s.c.stft.Compute(s.c.grid, s.c.x[:ns])
+	g := s.c.grid
+	lo := int(math.Floor((h.LowHz-h.CenterHz)/g.BinHz)) + g.Bins/2
+	hi := int(math.Ceil((h.HighHz-h.CenterHz)/g.BinHz)) + g.Bins/2
+	lo, hi = max(0, lo), min(g.Bins, hi)
+	st := s.states[i]
+	s.c.burst = s.c.det.Process(st, g, detect.Frame{
+		T0: t0, Centre: h.CenterHz, Lo: lo, Hi: hi, DeferFrom: g.Frames,
+	}, s.c.burst[:0])
+	r := &HopReport{Hop: h, Start: t0, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), WarmingUp: st.Floor.Visits < s.cfg.Warmup}
+	if !r.WarmingUp {
+		for _, b := range s.c.burst {
+			s.tracker.Add(b)
+		}
+		r.Bursts = s.c.burst
+	}
+	r.FloorDBFS, r.PeakDBFS, r.Occupancy = hopLevels(st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs, s.c.burst)
+	r.Clipped = clippedShare(raw[:got], s.c.conv.Format().BytesPerSample())
+	return r, nil
+}
+
+func readErr(src source.Source, err error) error {
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: stream ended", src.Name())
+	}
+	return fmt.Errorf("%s: read: %w", src.Name(), err)
+}
+
+// hopLevels summarises a dwell: the median floor and the peak cell over the
+// slice, both as power in 200 kHz relative to full scale, and the share of
+// the slice covered by bursts.
+func hopLevels(level []float32, p []float32, bins, lo, hi int, fs float64, bursts []detect.Burst) (floor, peak, occ float64) {
+	if len(level) == 0 {
+		return math.NaN(), math.NaN(), 0
+	}
+	tmp := make([]float64, len(level))
+	for i, v := range level {
+		tmp[i] = float64(v)
+	}
+	sort.Float64s(tmp)
+	per200k := 200e3 / fs
+	floor = 10 * math.Log10(tmp[len(tmp)/2]*per200k)
+	var mx float32
+	for t := 0; t*bins < len(p); t++ {
+		for _, v := range p[t*bins+lo : t*bins+hi] {
+			mx = max(mx, v)
+		}
+	}
+	peak = 10 * math.Log10(float64(mx)*per200k)
+	var bw float64
+	for _, b := range bursts {
+		bw += b.Bandwidth()
+	}
+	occ = math.Min(1, bw/(float64(hi-lo)*fs/float64(bins)))
+	return floor, peak, occ
+}
+
+// clippedShare is the fraction of 8-bit sample components at a rail: the
+// dongle is overloaded when this is more than a trace.
+func clippedShare(raw []byte, bps int) float64 {
+	if bps != 2 || len(raw) == 0 {
+		return 0
+	}
+	n := 0
+	for _, b := range raw {
+		if b == 0 || b == 255 {
+			n++
+		}
+	}
+	return float64(n) / float64(len(raw))
+}
