@@ -305,3 +305,12 @@ func writeFile(t *testing.T, content string) string {
 	}
 	return path
 }
+
+func TestNonConfigEnvIgnored(t *testing.T) {
+	if _, err := Load("", []string{"CELLWATCH_CORPUS=/data"}); err != nil {
+		t.Errorf("CELLWATCH_CORPUS belongs to the test suite, not the config: %v", err)
+	}
+	if _, err := Load("", []string{"CELLWATCH_CORPSE=/data"}); err == nil {
+		t.Error("an unknown CELLWATCH_ variable was accepted")
+	}
+}

@@ -100,6 +100,12 @@ func applyItemDefaults(v *viper.Viper) {
 	}
 }
 
+// nonConfigEnv are CELLWATCH_* variables that belong to the tools around
+// the daemon, not to its configuration.
+var nonConfigEnv = map[string]bool{
+	"CELLWATCH_CORPUS": true, // test suite: path of the real-recording corpus
+}
+
 // applyEnv sets every key whose CELLWATCH_* variable is present and not
 // empty, and rejects CELLWATCH_* variables that match no key or whose value
 // does not parse.
@@ -115,6 +121,9 @@ func applyEnv(v *viper.Viper, env []string) error {
 			continue
 		}
 		l, ok := byName[name]
+		if !ok && nonConfigEnv[name] {
+			continue
+		}
 		if !ok {
 			errs = append(errs, fmt.Errorf("environment variable %s matches no configuration key", name))
 			continue

@@ -39,7 +39,11 @@ type Burst struct {
 	// InstFraction is the mean share of the burst's bandwidth that one frame
 	// occupies: ~1 for GMSK and SC-FDMA, small for a chirp.
 	InstFraction float64
-	Shape        Shape
+	// Sweep is the share of the bandwidth that the burst's frequency
+	// centroid travels in a straight line (weighted by the fit's r²): near
+	// 1 for a chirp, near 0 for anything that holds its channel.
+	Sweep float64
+	Shape Shape
 	// Continued is set when the burst touches the start of a grid that
 	// continues the previous one at the same tune: the tracker extends the
 	// burst it already has instead of counting a new one.
@@ -64,11 +68,11 @@ const gsmMaxBW = 280e3
 
 // classifyShape names a burst's footprint from its bandwidth, duration and
 // how much of its band one frame fills (domain.md §6).
-func classifyShape(bw, dur, inst float64, truncated bool) Shape {
+func classifyShape(bw, dur, inst, sweep float64, truncated bool) Shape {
 	switch {
 	case bw < 40e3:
 		return ShapeNarrow
-	case inst < 0.4 && bw < 600e3 && dur > 1.5e-3:
+	case sweep > 0.5 && inst < 0.6, inst < 0.4 && bw < 600e3 && dur > 0.4e-3:
 		return ShapeChirp
 	case bw < gsmMaxBW && dur > 5e-3:
 		// GSM multislot tops out at four slots (2.3 ms); LTE PUCCH/PUSCH of

@@ -52,15 +52,14 @@ type Detector struct {
 	// overlapped frames correlate, so less than one).
 	looksPerCell float64
 	// scratch
-	z          []float32 // normalised power
-	integ      []float64 // integral image (frames+1)×(bins+1)
-	label      []int32   // 0 cold, -1 hot, -2 seed, >0 component id
-	stack      []int32
-	prof       []float64
-	prof2      []float64
-	smooth     []float64
-	rowScratch []float32
-	comps      []component
+	z      []float32 // normalised power
+	integ  []float64 // integral image (frames+1)×(bins+1)
+	label  []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	stack  []int32
+	prof   []float64
+	prof2  []float64
+	smooth []float64
+	comps  []component
 }
 
 type component struct {
@@ -153,7 +152,6 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
-	d.rowScratch = make([]float32, nb)
 	d.comps = make([]component, 0, 64)
 	return d, nil
 }
@@ -307,24 +305,31 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 // commonMode removes wideband level changes shared by every bin of a
 // frame (gain steps, the dongle's own fluctuations: ±1–2 dB over a
 // millisecond in real RTL-SDR noise), which would otherwise light up the
-// wide boxes. Each frame's median normalised power, averaged over ±0.25 ms,
-// is its common level; only rises are removed, and at most 3 dB, so a
-// signal covering much of the hop is weakened but not erased.
+// wide boxes. Each frame's common level is the truncated mean of its
+// normalised power (signals far above it drop out), averaged over ±0.25 ms;
+// only rises are removed, at most 3 dB, so a signal covering much of the
+// hop is weakened but not erased.
 func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 	med := d.prof2[:nf]
-	col := d.rowScratch[:0]
 	for t := 0; t < nf; t++ {
-		col = col[:0]
 		zr := z[t*nb:]
-		for k := lo; k < hi; k++ {
-			if !busy[k] {
-				col = append(col, zr[k])
+		m := 1.0
+		for pass := 0; pass < 2; pass++ {
+			cut := float32(truncCut * m)
+			var s float64
+			n := 0
+			for k := lo; k < hi; k++ {
+				if v := zr[k]; v < cut && !busy[k] {
+					s += float64(v)
+					n++
+				}
 			}
+			if n < 16 {
+				return
+			}
+			m = s / float64(n) / truncMeanFactor
 		}
-		if len(col) < 16 {
-			return
-		}
-		med[t] = float64(quickselect(col, len(col)/2)) / math.Ln2
+		med[t] = m
 	}
 	w := max(2, int(math.Round(0.25e-3/d.step)))
 	var run float64
@@ -454,14 +459,14 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
 	// Frequency profile of excess power over the component's frames.
 	fp := d.prof[:nb]
 	excessProfile(fp, z, nb, c.t0, c.t1, c.k0, c.k1, true)
-	kA, kB := halfPowerRun(fp, d.smooth, c.k0, c.k1)
+	kA, kB, _, _ := halfPowerRun(fp, d.smooth, c.k0, c.k1)
 	// Time profile over those bins.
 	tp := d.prof2[:g.Frames]
 	excessProfile(tp, z, nb, kA, kB+1, c.t0, c.t1, false)
-	tA, tB := halfPowerRun(tp, d.smooth, c.t0, c.t1)
+	tA, tB, tLo, tHi := halfPowerRun(tp, d.smooth, c.t0, c.t1)
 	// Refine the band over the burst's own frames.
 	excessProfile(fp, z, nb, tA, tB+1, c.k0, c.k1, true)
-	kA, kB = halfPowerRun(fp, d.smooth, c.k0, c.k1)
+	kA, kB, kLo, kHi := halfPowerRun(fp, d.smooth, c.k0, c.k1)
 	if kB < kA || tB < tA {
 		return Burst{}, false
 	}
@@ -480,10 +485,12 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
 	if snr <= 0 {
 		return Burst{}, false
 	}
-	// Spread in frequency of each frame's excess power against the spread
-	// over the whole burst: ~1 when every frame fills the band (GMSK,
-	// SC-FDMA), small for a line that sweeps (a chirp).
-	var sw, sk, sk2, inst, nInst float64
+	// Per frame: the excess power's centroid and spread in frequency. A
+	// chirp is a narrow line whose centroid moves steadily (each frame
+	// fills a small share of the band, and the centroid follows time);
+	// GMSK and SC-FDMA fill their band in every frame.
+	var sw, sk, sk2, spread, n float64
+	var st, stt, sc, scc, stc float64 // centroid against frame index
 	for t := tA; t <= tB; t++ {
 		zr := z[t*nb:]
 		var w0, w1, w2 float64
@@ -494,35 +501,44 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
 			}
 		}
 		if w0 > 0 {
-			m := w1 / w0
-			inst += math.Sqrt(math.Max(0, w2/w0-m*m))
-			nInst++
+			c := w1 / w0
+			spread += math.Sqrt(math.Max(0, w2/w0-c*c))
+			n++
+			ft := float64(t)
+			st, stt, sc, scc, stc = st+ft, stt+ft*ft, sc+c, scc+c*c, stc+ft*c
 		}
 		sw, sk, sk2 = sw+w0, sk+w1, sk2+w2
 	}
-	if nInst > 0 && sw > 0 {
+	inst, sweep := 1.0, 0.0
+	if n > 2 && sw > 0 {
 		m := sk / sw
 		if all := math.Sqrt(math.Max(0, sk2/sw-m*m)); all > 0 {
-			inst = inst / nInst / all
-		} else {
-			inst = 1
+			inst = spread / n / all
 		}
-	} else {
-		inst = 1
+		vt, vc := stt/n-(st/n)*(st/n), scc/n-(sc/n)*(sc/n)
+		if vt > 0 && vc > 0 {
+			cov := stc/n - st/n*sc/n
+			r2 := cov * cov / (vt * vc)
+			// Share of the band the fitted line sweeps, discounted by the fit.
+			sweep = r2 * math.Abs(cov/vt) * float64(tB-tA) / nk
+		}
 	}
 	b := Burst{
 		// Frames t count from frame starts; a frame represents its centre.
-		Start:        fr.T0 + float64(tA)*d.step + d.frameLen/2 - d.step/2,
-		End:          fr.T0 + float64(tB)*d.step + d.frameLen/2 + d.step/2,
-		FreqLo:       fr.Centre + g.FreqOffset(kA) - d.binHz/2,
-		FreqHi:       fr.Centre + g.FreqOffset(kB) + d.binHz/2,
+		// A frame stands for its centre; the half-power crossings put the
+		// edges between frames and between bins.
+		Start:        fr.T0 + tLo*d.step + d.frameLen/2,
+		End:          fr.T0 + tHi*d.step + d.frameLen/2,
+		FreqLo:       fr.Centre + (kLo-float64(g.Bins/2))*d.binHz,
+		FreqHi:       fr.Centre + (kHi-float64(g.Bins/2))*d.binHz,
 		SNRdB:        10 * math.Log10(snr),
 		PowerDBFS:    10 * math.Log10(pw/nt/float64(nb)),
 		InstFraction: inst,
+		Sweep:        sweep,
 		Continued:    fr.Continues && c.t0 == 0,
 		Truncated:    c.t1 == g.Frames,
 	}
-	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, b.Truncated)
+	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, sweep, b.Truncated)
 	if b.Shape == ShapeNone {
 		return Burst{}, false
 	}
@@ -551,8 +567,12 @@ func excessProfile(p []float64, z []float32, nb, b0, b1, a0, a1 int, byBin bool)
 // three-point smoothed copy) where it stays above half its typical top
 // level: the mean of the highest third of the smoothed values inside the
 // component. Referring to one peak would let a random high cell of a flat
-// SC-FDMA spectrum cut the band at the first dip.
-func halfPowerRun(p, sm []float64, a0, a1 int) (int, int) {
+// SC-FDMA spectrum cut the band at the first dip. It also returns the
+// fractional positions where the profile crosses that half level, linearly
+// interpolated: with a symmetric window a frame (or bin) holds half of a
+// burst's power exactly when its centre sits on the burst's edge, so the
+// crossings are the edges, to a fraction of a frame step.
+func halfPowerRun(p, sm []float64, a0, a1 int) (int, int, float64, float64) {
 	for i := a0; i < a1; i++ {
 		s, n := p[i], 1.0
 		if i > a0 {
@@ -572,7 +592,7 @@ func halfPowerRun(p, sm []float64, a0, a1 int) (int, int) {
 		}
 	}
 	if peak <= 0 {
-		return a0, a0 - 1
+		return a0, a0 - 1, 0, 0
 	}
 	// Mean of the top third, found by thresholding between 0 and peak.
 	lo, hi := 0.0, peak
@@ -606,5 +626,12 @@ func halfPowerRun(p, sm []float64, a0, a1 int) (int, int) {
 	for h < a1-1 && sm[h+1] > half {
 		h++
 	}
-	return l, h
+	lf, hf := float64(l)-0.5, float64(h)+0.5
+	if l > a0 && sm[l] > sm[l-1] {
+		lf = float64(l-1) + (half-sm[l-1])/(sm[l]-sm[l-1])
+	}
+	if h < a1-1 && sm[h] > sm[h+1] {
+		hf = float64(h) + (sm[h]-half)/(sm[h]-sm[h+1])
+	}
+	return l, h, lf, hf
 }

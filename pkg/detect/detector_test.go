@@ -1,23 +1,177 @@
 package detect
 
 import (
+	"math"
 	"testing"
+
+	"github.com/cellwatch/cellwatch/pkg/dsp"
 )
 
-func TestFlatBurstsAndClutter(t *testing.T) {
-	const fs = 2.4e6
-	s := newSynth(fs, 1)
-	x := s.noise(int(0.1*fs), 1e-4)
-	// LTE 1 RB subframe, 6 RB subframe, at 10 dB in-band SNR.
-	noiseInBand := func(bw float64) float64 { return 1e-4 * bw / fs }
-	s.addFlat(x, 10*noiseInBand(180e3), -500e3, 180e3, 0.010, 1e-3)
-	s.addFlat(x, 10*noiseInBand(1080e3), 300e3, 1080e3, 0.040, 1e-3)
-	s.addTone(x, 1e-4*30, 820e3)
-	ems, bursts := runDetector(fs, x, len(x))
-	for _, b := range bursts {
-		t.Logf("burst %+v", b)
+const testFS = 2.4e6
+
+func noiseInBand(bw float64) float64 { return 1e-4 * bw / testFS } // for total noise power 1e-4
+
+func TestThresholdMatchesBudget(t *testing.T) {
+	// One cell of a rectangular-free grid is one exponential look.
+	if l := boxLooks(dsp.Hann(256), 256, 1, 1); math.Abs(l-1) > 1e-9 {
+		t.Errorf("one cell holds %v looks, want 1", l)
+	}
+	// Neighbouring Hann bins correlate: 2 bins hold 4/(2+2·4/9) looks.
+	if l, want := boxLooks(dsp.Hann(256), 256, 1, 2), 4/(2+8.0/9); math.Abs(l-want) > 1e-6 {
+		t.Errorf("2 bins hold %v looks, want %v", l, want)
+	}
+	for _, c := range []struct{ looks, floor, pfa float64 }{{80, 0, 1e-10}, {80, 200, 1e-10}, {700, 30, 1e-6}, {5, 1e4, 1e-3}} {
+		x := ratioThreshold(c.looks, c.floor, c.pfa)
+		if got := exceedProb(c.looks, c.floor, x); math.Abs(math.Log(got/c.pfa)) > 1e-3 {
+			t.Errorf("looks %v floor %v: P(exceed %v) = %g, want %g", c.looks, c.floor, x, got, c.pfa)
+		}
+	}
+	// An imperfect floor must cost threshold.
+	if ratioThreshold(80, 50, 1e-9) <= ratioThreshold(80, 0, 1e-9) {
+		t.Error("a 50-look floor does not raise the threshold")
+	}
+}
+
+func TestFloorIgnoresBurstsAndLearnsCarriers(t *testing.T) {
+	s := newSynth(testFS, 7)
+	x := s.noise(int(0.05*testFS), 1e-4)
+	// A GSM-like call: 577 µs every 4.615 ms, 20 dB in-band, at −400 kHz.
+	for t0 := 0.001; t0 < 0.05; t0 += GSMFrame {
+		s.addFlat(x, 100*noiseInBand(180e3), -400e3, 180e3, t0, 577e-6)
+	}
+	s.addTone(x, 1e-4*10, 500e3)
+	st, _ := dsp.NewSTFT(256, testFS, len(x))
+	g := st.NewGrid()
+	st.Compute(g, x)
+	f := NewNoiseFloor(256, g.Frames)
+	f.Update(g, 0, 256)
+	k := 128 - int(400e3/g.BinHz)
+	if r := 10 * math.Log10(float64(f.Level[k])/1e-4); math.Abs(r) > 0.5 {
+		t.Errorf("floor under a 1/8-duty call is %+.2f dB off the noise", r)
+	}
+	kt := 128 + int(500e3/g.BinHz)
+	if float64(f.Level[kt]) < 100*1e-4 {
+		t.Errorf("a carrier present through a long first look should be learned as floor, got %g", f.Level[kt])
+	}
+	if f.Looks() < 100 {
+		t.Errorf("floor from %d frames is worth only %.0f looks", g.Frames, f.Looks())
+	}
+}
+
+func TestNoiseAloneIsSilent(t *testing.T) {
+	s := newSynth(testFS, 11)
+	// 40 dwells of 25 ms at one tune: 1 s of noise. At one false alarm a day
+	// the expected count is ~1e-5.
+	var all []Burst
+	for i := 0; i < 40; i++ {
+		x := s.noise(int(0.025*testFS), 1e-4)
+		_, bs := runDetector(testFS, x, len(x))
+		all = append(all, bs...)
+	}
+	if len(all) > 0 {
+		t.Errorf("%d bursts in pure noise: %+v", len(all), all[0])
+	}
+}
+
+func TestBurstsMeasuredAndClassified(t *testing.T) {
+	s := newSynth(testFS, 1)
+	x := s.noise(int(0.1*testFS), 1e-4)
+	s.addFlat(x, 10*noiseInBand(180e3), -500e3, 180e3, 0.010, 1e-3)  // LTE 1 RB × 1 ms, 10 dB
+	s.addFlat(x, 10*noiseInBand(1080e3), 300e3, 1080e3, 0.040, 1e-3) // 6 RB, 10 dB
+	s.addChirp(x, 1e-4*3, -200e3, 125e3, 1.024e-3, 0.060, 0.030)     // LoRa SF7-like packet
+	s.addTone(x, 1e-4*30, -900e3)                                    // CW spur
+	ems, bursts := runDetector(testFS, x, len(x))
+	var lte, clutter int
+	for _, e := range ems {
+		switch e.Tech {
+		case LTE:
+			lte++
+		case Clutter:
+			clutter++
+		default:
+			t.Errorf("unexpected emission %+v", e)
+		}
+	}
+	if lte != 2 {
+		t.Errorf("want the two LTE subframes, got %d LTE emissions: %+v", lte, ems)
+	}
+	if clutter < 1 {
+		t.Errorf("the chirp should be clutter: %+v", ems)
 	}
 	for _, e := range ems {
-		t.Logf("emission %+v", e)
+		if e.Tech != Clutter && e.Start < 0.09 && e.End > 0.06 && e.FreqHz-e.BandwidthHz/2 < -130e3 && e.FreqHz+e.BandwidthHz/2 > -270e3 {
+			t.Errorf("chirp band reported as a handset: %+v", e)
+		}
+		if e.Tech != Clutter && math.Abs(e.FreqHz+900e3) < 50e3 {
+			t.Errorf("CW line reported as a handset: %+v", e)
+		}
 	}
+	for _, b := range bursts {
+		if b.Shape != ShapeSubframe {
+			continue
+		}
+		if d := b.Duration(); math.Abs(d-1e-3) > 0.12e-3 {
+			t.Errorf("subframe measured %.3f ms", d*1e3)
+		}
+		if math.Abs(b.Centre()+500e3) < 50e3 {
+			if bw := b.Bandwidth(); math.Abs(bw-180e3) > 25e3 {
+				t.Errorf("1 RB measured %.0f kHz", bw/1e3)
+			}
+			if math.Abs(b.SNRdB-10) > 1.5 {
+				t.Errorf("1 RB SNR %.1f dB, want 10", b.SNRdB)
+			}
+		}
+	}
+}
+
+func TestShortLookCapsTheFloor(t *testing.T) {
+	// A recording shorter than a burst gap: a 0.9 ms, 1 MHz signal filling
+	// the whole file must still be found (PRACH capture).
+	s := newSynth(testFS, 5)
+	x := s.noise(int(0.0009*testFS), 1e-4)
+	s.addFlat(x, 100*noiseInBand(1.05e6), 0, 1.05e6, 0, 0.0009)
+	_, bursts := runDetector(testFS, x, len(x))
+	if len(bursts) != 1 || math.Abs(bursts[0].Bandwidth()-1.05e6) > 60e3 {
+		t.Fatalf("want one 1.05 MHz burst, got %+v", bursts)
+	}
+}
+
+func TestProcessAllocatesNothing(t *testing.T) {
+	s := newSynth(testFS, 9)
+	x := s.noise(int(0.025*testFS), 1e-4)
+	s.addFlat(x, 10*noiseInBand(180e3), -500e3, 180e3, 0.010, 1e-3)
+	st, _ := dsp.NewSTFT(256, testFS, len(x))
+	g := st.NewGrid()
+	st.Compute(g, x)
+	d, err := NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: 128, Window: st.Window(), MaxFrames: g.Frames, FalseAlarmsPerDay: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := d.NewState()
+	out := make([]Burst, 0, 64)
+	d.Process(state, g, Frame{DeferFrom: g.Frames}, out)
+	if a := testing.AllocsPerRun(5, func() { out = d.Process(state, g, Frame{DeferFrom: g.Frames}, out[:0]) }); a != 0 {
+		t.Errorf("Process allocates %v times per hop", a)
+	}
+	if len(out) == 0 {
+		t.Error("the burst was not found")
+	}
+}
+
+func BenchmarkProcess(b *testing.B) {
+	s := newSynth(testFS, 9)
+	x := s.noise(int(0.025*testFS), 1e-4)
+	s.addFlat(x, 10*noiseInBand(180e3), -500e3, 180e3, 0.010, 1e-3)
+	st, _ := dsp.NewSTFT(256, testFS, len(x))
+	g := st.NewGrid()
+	st.Compute(g, x)
+	d, _ := NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: 128, Window: st.Window(), MaxFrames: g.Frames, FalseAlarmsPerDay: 1})
+	state := d.NewState()
+	out := make([]Burst, 0, 64)
+	b.ReportAllocs()
+	b.SetBytes(int64(2 * len(x)))
+	for b.Loop() {
+		out = d.Process(state, g, Frame{DeferFrom: g.Frames, Lo: 26, Hi: 230}, out[:0])
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e6, "MS/s")
 }

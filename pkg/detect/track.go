@@ -6,6 +6,10 @@ import "math"
 // channel sends one burst per frame.
 const GSMFrame = 60.0 / 13 * 1e-3
 
+// coTimedSNRdB is how far apart in SNR two co-timed allocations may be and
+// still be taken for one phone's subframe.
+const coTimedSNRdB = 10
+
 // TrackerConfig tunes how bursts become emissions.
 type TrackerConfig struct {
 	// Gap closes an emission when its channel stays quiet this long, s.
@@ -36,6 +40,7 @@ type track struct {
 	lastStart  float64
 	lastEnd    float64
 	lastShape  Shape
+	lastSNR    float64
 	periodic   int // bursts spaced by a whole number of GSM frames
 	subframed  int // bursts spaced by a whole number of LTE subframes (1 ms)
 	hopped     bool
@@ -66,10 +71,12 @@ func (tr *Tracker) Add(b Burst) {
 	}
 	if !cl {
 		// Co-timed allocations of one LTE subframe (PUSCH clusters, PUCCH
-		// edges, and the phone's weaker out-of-band products) start together
-		// and overlap in time: one transmission, one emission.
+		// edges) start together, overlap in time and arrive at a similar
+		// level (one phone, one power control loop): one transmission, one
+		// emission. Another phone in the same subframe is heard at its own
+		// level and stays apart.
 		for _, t := range tr.active {
-			if t.clutter || (t.lastShape != ShapeSubframe && b.Shape != ShapeSubframe) {
+			if t.clutter || (t.lastShape != ShapeSubframe && b.Shape != ShapeSubframe) || math.Abs(t.lastSNR-b.SNRdB) > coTimedSNRdB {
 				continue
 			}
 			ov := math.Min(t.lastEnd, b.End) - math.Max(t.lastStart, b.Start)
@@ -140,7 +147,7 @@ func (t *track) note(b Burst, count bool) {
 		t.lastStart = b.Start
 	}
 	t.lastEnd = math.Max(t.lastEnd, b.End)
-	t.lastShape, t.lastLo, t.lastHi = b.Shape, b.FreqLo, b.FreqHi
+	t.lastShape, t.lastLo, t.lastHi, t.lastSNR = b.Shape, b.FreqLo, b.FreqHi, b.SNRdB
 	t.maxSNR = math.Max(t.maxSNR, b.SNRdB)
 	t.maxPower = math.Max(t.maxPower, b.PowerDBFS)
 }
@@ -216,7 +223,10 @@ func (tr *Tracker) emission(t *track) Emission {
 		e.Tech = UMTS
 	case t.hopped || s[ShapeSubframe] > 0 || t.subframed > t.periodic:
 		e.Tech = LTE
-	case t.periodic > 0 || s[ShapeGSM] > 0:
+	case t.periodic > 0 || s[ShapeGSM] > 0 || s[ShapeSlot] > 0:
+		// A 0.5 ms PUCCH slot and a 0.577 ms GSM burst differ by one frame
+		// step; without LTE timing (1 ms grid, edge hopping) a lone
+		// channel-wide slot is taken for GSM.
 		e.Tech = GSM
 	default:
 		e.Tech = Unknown

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/bands"
@@ -25,6 +26,10 @@ type StreamConfig struct {
 	Gap time.Duration
 	// All also reports clutter (tech "clutter").
 	All bool
+	// Crop is the share of the recorded span left unsearched, half at each
+	// edge (default 0.1): the edges sit in the recorder's anti-alias filter
+	// roll-off, where the floor bends and images fold in.
+	Crop float64
 }
 
 // Stream runs the detection core over a fixed-tune source until it ends,
@@ -49,6 +54,9 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 	if cfg.FalseAlarmsPerDay <= 0 {
 		cfg.FalseAlarmsPerDay = 1
 	}
+	if cfg.Crop <= 0 || cfg.Crop >= 1 {
+		cfg.Crop = 0.1
+	}
 	chunk := int(cfg.Chunk.Seconds() * fs)
 	carry := int(cfg.Carry.Seconds() * fs)
 	c, err := newChain(info.Format, fs, chunk+carry, cfg.FalseAlarmsPerDay)
@@ -57,6 +65,7 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 	}
 	n, hop := c.stft.Size(), c.stft.Hop()
 	carryFrames := (carry + hop - 1) / hop
+	edge := int(math.Round(cfg.Crop / 2 * float64(n)))
 	state := c.det.NewState()
 	tr := detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds()))
 	var ems []detect.Emission
@@ -107,7 +116,7 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 		}
 		c.burst = c.det.Process(state, c.grid, detect.Frame{
 			T0: float64(base) / fs, Centre: info.CenterFreq,
-			Lo: 0, Hi: c.grid.Bins, DeferFrom: cut, Continues: continues,
+			Lo: edge, Hi: c.grid.Bins - edge, DeferFrom: cut, Continues: continues,
 		}, c.burst[:0])
 		for _, b := range c.burst {
 			tr.Add(b)
