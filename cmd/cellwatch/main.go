@@ -34,6 +34,7 @@ func commands() []command {
 	return []command{
 		{"run", "[flags]", "run the daemon (the default; with no config: the simulated corridor demo)", runDaemon},
 		{"replay", "[flags] FILE...", "run the detection core over recordings", runReplay},
+		{"sim", "--out=DIR [flags]", "write SigMF recordings of a simulated scene plus its truth", runSim},
 		{"bands", "[--plan=eu|na]", "print the band plan, its hops and the tuner's blind bands", runBands},
 		{"config", "check FILE", "validate a configuration file and print the effective config", runConfig},
 		{"devices", "", "list RTL-SDR dongles (needs a build with -tags rtlsdr)", runDevices},

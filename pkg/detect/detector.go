@@ -55,6 +55,7 @@ type Detector struct {
 	z      []float32 // normalised power
 	integ  []float64 // integral image (frames+1)×(bins+1)
 	label  []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	excl   []bool    // bins the box tests leave out (wide busy runs)
 	stack  []int32
 	prof   []float64
 	prof2  []float64
@@ -67,6 +68,10 @@ type component struct {
 	cells          int
 	sum            float64 // Σ z over the cells
 }
+
+// maxComponents bounds the regions examined per grid: bursts, and the
+// small noise blobs seeded next to strong ones (which verify drops).
+const maxComponents = 4096
 
 // minClip bounds one cell's share of a box sum. A 4-bin CW line clipped at
 // 5 adds at most 16 noise-equivalents per frame: enough to trigger the
@@ -148,11 +153,12 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.z = make([]float32, nf*nb)
 	d.integ = make([]float64, (nf+1)*(nb+1))
 	d.label = make([]int32, nf*nb)
+	d.excl = make([]bool, nb)
 	d.stack = make([]int32, 0, nf*nb)
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
-	d.comps = make([]component, 0, 64)
+	d.comps = make([]component, 0, maxComponents)
 	return d, nil
 }
 
@@ -201,7 +207,8 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 			}
 		}
 	}
-	d.commonMode(z, nf, nb, lo, hi, busy)
+	excl := d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
+	d.commonMode(z, nf, nb, lo, hi, excl)
 	floorLooks := st.Floor.Looks()
 	zClip := float32(minClip)
 	for i := range d.templates {
@@ -222,7 +229,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		for k := 1; k <= nb; k++ {
 			switch {
 			case k-1 < lo || k-1 >= hi:
-			case busy[k-1]:
+			case excl[k-1]:
 				run++ // a busy bin reads as noise to the box tests
 			default:
 				// Clipped: a strong line cannot light up a wide box alone.
@@ -245,7 +252,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
 		a, b := integ[t0*w:], integ[t1*w:]
 		for k := lo; k < hi; k++ {
-			if busy[k] {
+			if excl[k] {
 				continue
 			}
 			k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
@@ -276,6 +283,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 			}
 		}
 	}
+	first := len(out)
 	added := 0
 	out, added = d.busyRuns(g, fr, lo, hi, busy, out)
 	if seeds == 0 {
@@ -299,7 +307,71 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		out = append(out, b)
 		added++
 	}
-	return out
+	return dropLeakage(out, first)
+}
+
+// leakageDB: a burst this much weaker than a co-timed burst within 20 MHz,
+// and inside its time span, is taken for that transmission's out-of-band
+// products (LTE ACLR is ~30 dB) and dropped.
+const leakageDB = 20
+
+// dropLeakage removes, among out[first:], bursts that are the leakage of a
+// stronger co-timed burst.
+func dropLeakage(out []Burst, first int) []Burst {
+	bs := out[first:]
+	keep := bs[:0]
+	for i, b := range bs {
+		leak := false
+		for j, s := range bs {
+			if j != i && !s.Shape.Clutter() && s.SNRdB-b.SNRdB >= leakageDB &&
+				b.Start >= s.Start-1e-4 && b.End <= s.End+1e-4 && math.Abs(s.Centre()-b.Centre()) <= 20e6 {
+				leak = true
+				break
+			}
+		}
+		if !leak {
+			keep = append(keep, b)
+		}
+	}
+	return out[:first+len(keep)]
+}
+
+// maxBridge is the widest busy run (bins) that bursts are seen through.
+const maxBridge = 5
+
+// bridgeLines looks through narrow lines — busy runs and lines learned
+// into the floor (the DC spike, a spur, a CW carrier: a few bins at most) —
+// by giving their bins, frame by frame, the mean of the bins on either
+// side: under a line the floor is the line, so a burst crossing it would
+// read as two halves. A burst centred on a line is then one
+// region, not two halves; the line itself is still reported by busyRuns.
+// It returns the bins the tests must still leave out: the wide busy runs.
+func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bool) []bool {
+	excl := d.excl[:nb]
+	copy(excl, busy)
+	for k := lo; k < hi; k++ {
+		if !busy[k] && !lines[k] {
+			continue
+		}
+		kB := k
+		for kB+1 < hi && (busy[kB+1] || lines[kB+1]) {
+			kB++
+		}
+		if kB-k+1 <= maxBridge && k > lo && kB < hi-1 {
+			for t := 0; t < nf; t++ {
+				zr := z[t*nb:]
+				v := (zr[k-1] + zr[kB+1]) / 2
+				for j := k; j <= kB; j++ {
+					zr[j] = v
+				}
+			}
+			for j := k; j <= kB; j++ {
+				excl[j] = false
+			}
+		}
+		k = kB
+	}
+	return excl
 }
 
 // commonMode removes wideband level changes shared by every bin of a

@@ -100,7 +100,10 @@ type NoiseFloor struct {
 	// Busy marks bins occupied for most of the last visit (their low
 	// quantile stands over twice the floor): carriers, spurs not yet
 	// learned, continuous uplink. They are reported as such, not as bursts.
-	Busy   []bool
+	Busy []bool
+	// Line marks bins whose floor stands over twice the floor a few bins
+	// away: spurs, the DC spike, CW carriers learned as floor.
+	Line   []bool
 	relVar float64 // relative variance of Level
 	Visits int
 	col    []float32
@@ -116,6 +119,7 @@ func NewNoiseFloor(bins, maxFrames int) *NoiseFloor {
 	return &NoiseFloor{
 		Level: make([]float32, bins),
 		Busy:  make([]bool, bins),
+		Line:  make([]bool, bins),
 		col:   make([]float32, maxFrames),
 		est:   make([]float32, bins),
 		ref:   make([]float32, bins),
@@ -144,6 +148,30 @@ const trustSpan = 10e-3
 
 // Update folds the grid's frames into the floor for bins [lo, hi).
 func (f *NoiseFloor) Update(g *dsp.Grid, lo, hi int) {
+	f.update(g, lo, hi)
+	f.markLines(lo, hi)
+}
+
+// lineGuard is how far (bins) from a bin its neighbourhood reference is
+// taken when looking for lines in the floor.
+const lineGuard = 8
+
+// markLines flags bins standing over twice the lower of the floor levels
+// lineGuard bins to either side.
+func (f *NoiseFloor) markLines(lo, hi int) {
+	for k := lo; k < hi; k++ {
+		ref := float32(math.Inf(1))
+		if k-lineGuard >= lo {
+			ref = f.Level[k-lineGuard]
+		}
+		if k+lineGuard < hi {
+			ref = min(ref, f.Level[k+lineGuard])
+		}
+		f.Line[k] = !math.IsInf(float64(ref), 1) && f.Level[k] > capFactor*ref
+	}
+}
+
+func (f *NoiseFloor) update(g *dsp.Grid, lo, hi int) {
 	if g.Frames == 0 {
 		return
 	}
