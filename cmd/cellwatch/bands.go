@@ -23,6 +23,14 @@ func runBands(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cellwatch bands: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
+	if *dwell <= 0 || *settle < 0 {
+		fmt.Fprintf(stderr, "cellwatch bands: --dwell must be positive and --settle not negative (got %v, %v)\n", *dwell, *settle)
+		return exitUsage
+	}
+	if *rate < 225001 || *rate > 3.2e6 {
+		fmt.Fprintf(stderr, "cellwatch bands: --sample-rate: %g Hz is not a rate an RTL-SDR samples at (225 kS/s – 3.2 MS/s)\n", *rate)
+		return exitUsage
+	}
 	p, err := bands.PlanByName(*planName)
 	if err != nil {
 		fmt.Fprintf(stderr, "cellwatch bands: --plan: %v\n", err)

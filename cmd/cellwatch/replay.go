@@ -177,11 +177,11 @@ func replayFile(ctx context.Context, path string, opts source.FileOptions, plan 
 	if bar != nil {
 		bar.clear()
 	}
-	if err != nil {
-		return err
-	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: interrupted", path)
+	}
+	if err != nil {
+		return err
 	}
 	return werr
 }

@@ -103,6 +103,26 @@ type receiver struct {
 	sweeper *sweep.Sweeper // tunable sources
 	stream  bool           // recordings: fixed tune
 	fullDBm float64        // input power at full scale; NaN: uncalibrated
+
+	// anchor maps stream time to wall time: the stream time and wall time
+	// of the latest dwell (or chunk). Emissions close after the dwell that
+	// ends them, so the offsets are small and never reach into the future.
+	anchorMu     sync.Mutex
+	anchorStream float64
+	anchorWall   time.Time
+}
+
+func (r *receiver) setAnchor(stream float64, wall time.Time) {
+	r.anchorMu.Lock()
+	r.anchorStream, r.anchorWall = stream, wall
+	r.anchorMu.Unlock()
+}
+
+// wall is the wall-clock time of stream time t.
+func (r *receiver) wall(t float64) time.Time {
+	r.anchorMu.Lock()
+	defer r.anchorMu.Unlock()
+	return r.anchorWall.Add(time.Duration((t - r.anchorStream) * float64(time.Second)))
 }
 
 type daemon struct {
@@ -120,6 +140,7 @@ type daemon struct {
 	start    time.Time
 	warmEnd  time.Time
 
+	alertMu   sync.Mutex
 	mu        sync.Mutex
 	hopFloors map[string]map[int]float64 // receiver → hop index → floor dBm
 	hopPeaks  map[string]map[int]float64
@@ -208,6 +229,9 @@ func (d *daemon) openSources() error {
 				return fmt.Errorf("sources[%d]: %w", i, err)
 			}
 			r.src, r.stream = s, true
+			if sc.Realtime {
+				r.src = source.NewPaced(s)
+			}
 		default:
 			return fmt.Errorf("sources[%d].kind: %q receivers are not supported by this build yet (sim and file are)", i, sc.Kind)
 		}
@@ -235,9 +259,12 @@ func (d *daemon) openSources() error {
 	for _, h := range hp.Hops {
 		d.hopBands[h.Index] = h.Band
 	}
-	shares, err := sweep.AssignHops(hp.Hops, want)
+	shares, unswept, err := sweep.AssignHops(hp.Hops, want)
 	if err != nil {
 		return fmt.Errorf("sources: %w", err)
+	}
+	if len(unswept) > 0 {
+		d.log.Warn("bands of the plan that no source sweeps (every source lists its bands)", "plan", d.cfg.Plan, "unswept", unswept)
 	}
 	for i, r := range tunable {
 		if r.src.Info().SampleRate != tunable[0].src.Info().SampleRate {
@@ -322,13 +349,13 @@ loop:
 		case <-hup:
 			d.checkReload()
 		case now := <-tick.C:
-			d.alertEvents(d.engine.Tick(now))
+			d.alertEvents(func() []alert.Event { return d.engine.Tick(now) })
 		}
 	}
 	// Sweepers finish their current hop and return.
 	rcancel()
 	<-done
-	d.alertEvents(d.engine.Tick(time.Now()))
+	d.alertEvents(func() []alert.Event { return d.engine.Tick(time.Now()) })
 	if d.dispatch != nil {
 		dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := d.dispatch.Close(dctx); err != nil && !errors.Is(err, alert.ErrClosed) {
@@ -349,12 +376,14 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 	name := r.cfg.Name
 	d.m.SDRUp.WithLabelValues(name).Set(1)
 	defer d.m.SDRUp.WithLabelValues(name).Set(0)
-	streamStart := time.Now()
-	emit := func(e detect.Emission) { d.emission(r, streamStart, e) }
+	r.setAnchor(0, time.Now())
+	emit := func(e detect.Emission) { d.emission(r, e) }
 	if r.stream {
 		var last int64
+		fs := r.src.Info().SampleRate
 		err := sweep.Stream(ctx, r.src, sweep.StreamConfig{Plan: d.plan, FalseAlarmsPerDay: d.cfg.Detect.FalseAlarmsPerDay}, emit,
 			func(n int64) {
+				r.setAnchor(float64(n)/fs, time.Now())
 				d.m.SamplesTotal.WithLabelValues(name).Add(float64(n - last))
 				last = n
 				d.srv.SetReady(true)
@@ -382,6 +411,7 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 	m.SamplesTotal.WithLabelValues(name).Add(float64(h.Samples))
 	m.RetunesTotal.WithLabelValues(name).Inc()
 	m.ClippedRatio.WithLabelValues(name).Set(h.Clipped)
+	o.r.setAnchor(h.Start, h.Wall)
 	o.d.mu.Lock()
 	defer o.d.mu.Unlock()
 	for _, mp := range []*map[string]map[int]float64{&o.d.hopFloors, &o.d.hopPeaks, &o.d.hopOcc} {
@@ -444,7 +474,7 @@ func (d *daemon) updateBandGauges() {
 }
 
 // emission prints a detection, counts it, and feeds the alert engine.
-func (d *daemon) emission(r *receiver, streamStart time.Time, e detect.Emission) {
+func (d *daemon) emission(r *receiver, e detect.Emission) {
 	if e.Tech == detect.Clutter {
 		return
 	}
@@ -455,11 +485,11 @@ func (d *daemon) emission(r *receiver, streamStart time.Time, e detect.Emission)
 	}
 	d.m.DetectionsTotal.WithLabelValues(zone, band, string(e.Tech)).Inc()
 	d.m.BurstsTotal.WithLabelValues(zone, band, string(e.Tech)).Add(float64(e.Bursts))
-	first := streamStart.Add(time.Duration(e.Start * float64(time.Second)))
-	last := streamStart.Add(time.Duration(e.End * float64(time.Second)))
+	first, last := r.wall(e.Start), r.wall(e.End)
 	power := fmt.Sprintf("%.1f dBFS", e.PowerDBFS)
 	if !math.IsNaN(r.fullDBm) {
-		power = fmt.Sprintf("%.1f dBm", e.PowerDBFS+r.fullDBm)
+		e.PowerDBm, e.HasDBm = e.PowerDBFS+r.fullDBm, true
+		power = fmt.Sprintf("%.1f dBm", e.PowerDBm)
 	}
 	d.println(fmt.Sprintf("%s DETECT zone=%s source=%s band=%s tech=%s freq=%.3fMHz bw=%.0fkHz bursts=%d dur=%.1fms snr=%.1fdB power=%s",
 		first.UTC().Format("2006-01-02T15:04:05.000Z"), zone, r.cfg.Name, band, e.Tech, e.FreqHz/1e6, e.BandwidthHz/1e3,
@@ -468,11 +498,17 @@ func (d *daemon) emission(r *receiver, streamStart time.Time, e detect.Emission)
 	if now.Before(d.warmEnd) {
 		return // the floor is still being learned: no alert yet
 	}
-	d.alertEvents(d.engine.Observe(now, e, first, last))
+	d.alertEvents(func() []alert.Event { return d.engine.Observe(now, e, first, last) })
 }
 
-// alertEvents prints and enqueues alert events and refreshes the gauge.
-func (d *daemon) alertEvents(evs []alert.Event) {
+// alertEvents runs one step of the alert engine (next), prints and enqueues
+// the events it makes and refreshes the gauge. Receivers and the ticker
+// call it concurrently: one step at a time keeps the engine's order, the
+// delivery order and the gauge consistent.
+func (d *daemon) alertEvents(next func() []alert.Event) {
+	d.alertMu.Lock()
+	defer d.alertMu.Unlock()
+	evs := next()
 	for i := range evs {
 		ev := &evs[i]
 		d.println(fmt.Sprintf("%s ALERT %s severity=%s zone=%s id=%s", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), ev.Type, ev.Severity, ev.Zone, ev.ID))
@@ -484,7 +520,6 @@ func (d *daemon) alertEvents(evs []alert.Event) {
 		}
 	}
 	if len(evs) > 0 {
-		d.m.AlertsFiring.Reset()
 		for k, n := range d.engine.Firing() {
 			d.m.AlertsFiring.WithLabelValues(k.Zone, string(k.Severity)).Set(float64(n))
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/alert"
+	"github.com/cellwatch/cellwatch/pkg/detect"
 )
 
 // syncBuffer is a bytes.Buffer safe for the daemon's writer and the test's reader.
@@ -146,7 +147,7 @@ func TestDaemonWebhook(t *testing.T) {
 	cfg := fmt.Sprintf(`sensor: {site: test-site, id: s1, zone: B2-cells}
 plan: eu
 sources:
-  - {name: sim0, kind: sim, scene: corridor-small, seed: 7, sample_rate: 2400000, realtime: false}
+  - {name: sim0, kind: sim, scene: corridor-small, seed: 7, sample_rate: 2400000, realtime: false, bands: [B8]}
 detect: {warmup: 0s}
 alerts:
   webhooks: [{url: %q, secret_file: %q}]
@@ -157,7 +158,7 @@ web: {listen_address: %q}
 		t.Fatal(err)
 	}
 	var out, errb syncBuffer
-	if rc := run([]string{"run", "--config.file=" + cfgFile, "--run.duration=4s"}, &out, &errb); rc != 0 {
+	if rc := run([]string{"run", "--config.file=" + cfgFile, "--run.duration=8s"}, &out, &errb); rc != 0 {
 		t.Fatalf("exit %d: %s", rc, errb.String())
 	}
 	mu.Lock()
@@ -170,7 +171,13 @@ web: {listen_address: %q}
 	}
 	ev := events[0]
 	if ev.Type != alert.TypeFiring || ev.Site != "test-site" || ev.Sensor != "s1" || ev.Zone != "B2-cells" || ev.EmissionInfo == nil || ev.FirstSeen.IsZero() {
-		t.Errorf("first event %+v", ev)
+		t.Fatalf("first event %+v", ev)
+	}
+	if ev.Tech != detect.GSM || ev.Band != "B8" || ev.PowerDBm == nil {
+		t.Errorf("want the B8 GSM call with a calibrated power, got %+v", *ev.EmissionInfo)
+	}
+	if ev.FirstSeen.After(time.Now()) || ev.LastSeen.Before(ev.FirstSeen.Time) {
+		t.Errorf("first_seen %v, last_seen %v: times must be past and ordered", ev.FirstSeen, ev.LastSeen)
 	}
 	seen := map[string]bool{}
 	for _, e := range events {

@@ -81,6 +81,9 @@ type EmissionInfo struct {
 	Bursts      int         `json:"bursts"`
 	SNRdB       float64     `json:"snr_db"`
 	PowerDBFS   float64     `json:"power_dbfs"`
+	// PowerDBm is the power at the antenna port, present when the receiver
+	// is calibrated (design.md §4).
+	PowerDBm *float64 `json:"power_dbm,omitempty"`
 }
 
 func emissionInfo(e detect.Emission) EmissionInfo {
@@ -92,7 +95,16 @@ func emissionInfo(e detect.Emission) EmissionInfo {
 		Bursts:      e.Bursts,
 		SNRdB:       e.SNRdB,
 		PowerDBFS:   e.PowerDBFS,
+		PowerDBm:    dBm(e),
 	}
+}
+
+func dBm(e detect.Emission) *float64 {
+	if !e.HasDBm {
+		return nil
+	}
+	v := e.PowerDBm
+	return &v
 }
 
 // clone returns a copy of ev that shares nothing mutable with it.
@@ -100,6 +112,10 @@ func (ev *Event) clone() *Event {
 	c := *ev
 	if ev.EmissionInfo != nil {
 		ei := *ev.EmissionInfo
+		if ei.PowerDBm != nil {
+			v := *ei.PowerDBm
+			ei.PowerDBm = &v
+		}
 		c.EmissionInfo = &ei
 	}
 	return &c

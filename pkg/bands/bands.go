@@ -262,3 +262,30 @@ func (p Plan) DownlinkAt(freqHz float64) (Band, bool) {
 	}
 	return Band{}, false
 }
+
+// shortRange lists, per plan, allocations where no handset transmits but
+// licence-exempt devices do (LoRa, RFID, alarms, key fobs): energy there is
+// clutter (domain.md §6).
+var shortRange = map[string][]Range{
+	"eu": {
+		{LowHz: 433.05e6, HighHz: 434.79e6, Band: "ISM 433"},
+		{LowHz: 863e6, HighHz: 870e6, Band: "SRD 863–870"},
+	},
+	"na": {
+		{LowHz: 902e6, HighHz: 928e6, Band: "ISM 915"},
+	},
+}
+
+// ShortRangeAt reports whether freqHz lies in one of the plan's
+// short-range-device allocations and in none of its uplinks.
+func (p Plan) ShortRangeAt(freqHz float64) (Range, bool) {
+	if _, ok := p.BandAt(freqHz); ok {
+		return Range{}, false
+	}
+	for _, r := range shortRange[p.Name] {
+		if r.Contains(freqHz) {
+			return r, true
+		}
+	}
+	return Range{}, false
+}

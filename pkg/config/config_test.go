@@ -44,7 +44,7 @@ testdata/invalid-many.yml: sources[0].kind: "radio" is not a source kind (want s
 testdata/invalid-many.yml: sources[1].path: must be set for a file source
 testdata/invalid-many.yml: detect.false_alarms_per_day: 0 must be greater than 0
 testdata/invalid-many.yml: web.listen_address: "9818" is not host:port
-testdata/invalid-many.yml: web.telemetry_path: "metrics" must start with /
+testdata/invalid-many.yml: web.telemetry_path: "metrics" must be a path below / (such as /metrics)
 testdata/invalid-many.yml: log.level: "verbose" is not a level (want debug, info, warn or error)
 testdata/invalid-many.yml: log.format: "text" is not a format (want logfmt or json)`},
 		{"missing.yml", `open testdata/missing.yml: no such file or directory`},
@@ -312,5 +312,22 @@ func TestNonConfigEnvIgnored(t *testing.T) {
 	}
 	if _, err := Load("", []string{"CELLWATCH_CORPSE=/data"}); err == nil {
 		t.Error("an unknown CELLWATCH_ variable was accepted")
+	}
+}
+
+func TestYAMLStructureErrorsOneLineEach(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"list.yml": "- a\n- b\n",
+		"dup.yml":  "plan: eu\nplan: na\n",
+	} {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(p, nil)
+		if err == nil || strings.Count(err.Error(), "\n") != 0 || !strings.HasPrefix(err.Error(), p+":") {
+			t.Errorf("%s: want one line starting with the file, got %q", name, err)
+		}
 	}
 }

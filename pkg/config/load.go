@@ -212,6 +212,23 @@ func yamlError(path string, err error) error {
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("%s:%s: %s", path, m[1], m[2])
 	}
+	// "yaml: unmarshal errors:\n  line 2: mapping key …": one line per
+	// problem, each as FILE:LINE: message.
+	if rest, ok := strings.CutPrefix(msg, "yaml: unmarshal errors:\n"); ok {
+		var errs []error
+		for _, l := range strings.Split(rest, "\n") {
+			l = strings.TrimSpace(l)
+			if n, m, ok := strings.Cut(strings.TrimPrefix(l, "line "), ": "); ok && strings.HasPrefix(l, "line ") {
+				if m == "cannot unmarshal !!seq into map[string]interface {}" {
+					m = "the file must be a mapping of keys (plan:, sources:, …), not a list"
+				}
+				errs = append(errs, fmt.Errorf("%s:%s: %s", path, n, m))
+			} else if l != "" {
+				errs = append(errs, fmt.Errorf("%s: %s", path, l))
+			}
+		}
+		return errors.Join(errs...)
+	}
 	return fmt.Errorf("%s: %s", path, strings.TrimPrefix(msg, "yaml: "))
 }
 

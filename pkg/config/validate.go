@@ -17,6 +17,10 @@ import (
 // Limits of the RTL-SDR hardware and of librtlsdr (v0.6.0), which sources
 // that talk to a dongle (or imitate one) must respect.
 const (
+	// maxDwell bounds detect.dwell.
+	maxDwell = time.Second
+	// maxFileRate bounds recordings' sample rates (LTE's 30.72 MS/s, twice).
+	maxFileRate = 61.44e6
 	// librtlsdr's rtlsdr_set_sample_rate accepts 225001–300000 Hz and
 	// 900001–3200000 Hz; 2.4 MS/s is the highest rate that drops no samples.
 	minLowRate, maxLowRate   = 225_001, 300_000
@@ -64,6 +68,8 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Detect.Dwell; d < minDwell {
 		bad("detect.dwell", "%v is too short: at least %v (one GSM TDMA frame is 4.615ms)", d, minDwell)
+	} else if d > maxDwell {
+		bad("detect.dwell", "%v is too long: at most %v (a dwell is held in memory, and longer dwells stretch the revisit time)", d, maxDwell)
 	}
 	if d := c.Detect.Warmup; d < 0 {
 		bad("detect.warmup", "%v must not be negative", d)
@@ -104,8 +110,13 @@ func (c *Config) Validate() error {
 	if err := checkHostPort(c.Web.ListenAddress, false); err != nil {
 		bad("web.listen_address", "%q %v", c.Web.ListenAddress, err)
 	}
-	if !strings.HasPrefix(c.Web.TelemetryPath, "/") {
-		bad("web.telemetry_path", "%q must start with /", c.Web.TelemetryPath)
+	switch p := c.Web.TelemetryPath; {
+	case !strings.HasPrefix(p, "/") || p == "/":
+		bad("web.telemetry_path", "%q must be a path below / (such as /metrics)", p)
+	case strings.HasPrefix(p, "/-/"):
+		bad("web.telemetry_path", "%q is reserved for the health, readiness and reload endpoints", p)
+	case strings.ContainsAny(p, "{}?# \t"):
+		bad("web.telemetry_path", "%q must be a plain path (no {, }, ?, # or spaces)", p)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -172,8 +183,8 @@ func (c *Config) validateSources(planBands []string, planOK bool) []error {
 				bad("center_freq", "%s Hz is outside the tuner's range %g–%g MHz", fmtHz(f), minTunerHz/1e6, maxTunerHz/1e6)
 			}
 		} else {
-			if s.SampleRate < 0 {
-				bad("sample_rate", "%s Hz must not be negative (0 takes it from the recording)", fmtHz(s.SampleRate))
+			if s.SampleRate < 0 || s.SampleRate > maxFileRate {
+				bad("sample_rate", "%s Hz must be between 0 (take it from the recording) and %g MS/s", fmtHz(s.SampleRate), maxFileRate/1e6)
 			}
 			if s.CenterFreq < 0 {
 				bad("center_freq", "%s Hz must not be negative (0 takes it from the recording)", fmtHz(s.CenterFreq))

@@ -39,11 +39,12 @@ type Burst struct {
 	// InstFraction is the mean share of the burst's bandwidth that one frame
 	// occupies: ~1 for GMSK and SC-FDMA, small for a chirp.
 	InstFraction float64
-	// Sweep is the share of the bandwidth that the burst's frequency
-	// centroid travels in a straight line (weighted by the fit's r²): near
-	// 1 for a chirp, near 0 for anything that holds its channel.
-	Sweep float64
-	Shape Shape
+	// Sweep is how far (Hz) the burst's frequency centroid travels along a
+	// straight line fitted to it over time, and SweepFit that fit's r²: a
+	// chirp's centroid marches steadily (fit near 1); a phone holds its
+	// channel (the centroid only jitters, fit near 0).
+	Sweep, SweepFit float64
+	Shape           Shape
 	// Continued is set when the burst touches the start of a grid that
 	// continues the previous one at the same tune: the tracker extends the
 	// burst it already has instead of counting a new one.
@@ -68,24 +69,31 @@ const gsmMaxBW = 280e3
 
 // classifyShape names a burst's footprint from its bandwidth, duration and
 // how much of its band one frame fills (domain.md §6).
-func classifyShape(bw, dur, inst, sweep float64, truncated bool) Shape {
+func classifyShape(bw, dur, inst, sweep, fit float64, truncated bool) Shape {
+	chirpy := bw < 600e3 && dur > 0.4e-3 &&
+		// Each frame fills well under its burst's band (GMSK and SC-FDMA
+		// fill 0.65–1 of it, measured down to 2 dB SNR) …
+		(inst < 0.55 ||
+			// … or the centroid marches along a clean line.
+			fit > 0.9 && sweep > 0.6*bw && inst < 0.7)
 	switch {
 	case bw < 40e3:
 		return ShapeNarrow
-	case sweep > 0.5 && inst < 0.6, inst < 0.4 && bw < 600e3 && dur > 0.4e-3:
+	case chirpy:
 		return ShapeChirp
 	case bw < gsmMaxBW && dur > 5e-3:
 		// GSM multislot tops out at four slots (2.3 ms); LTE PUCCH/PUSCH of
 		// one phone rarely runs 5 ms in a 180 kHz block without a gap.
 		return ShapeContinuous
+	case bw < 80e3:
+		// Much narrower than any channel (GSM ≥ 100 kHz at half power, an
+		// LTE RB 180 kHz): the edge of something seen at the limit, or a
+		// fragment of a chirp; not a transmission to name.
+		return ShapeNone
 	case bw >= 3e6:
 		return ShapeWide
 	case bw > gsmMaxBW || dur >= 0.8e-3:
 		return ShapeSubframe
-	case bw < 80e3:
-		// Short and much narrower than any channel: the edge of something
-		// seen at the limit, not a transmission the classifier can name.
-		return ShapeNone
 	case dur >= 0.2e-3 && dur < 0.54e-3 && bw < 230e3:
 		return ShapeSlot
 	case dur >= 0.2e-3:

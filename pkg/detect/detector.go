@@ -297,15 +297,12 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		if !d.verify(c, nb, floorLooks) {
 			continue
 		}
-		b, ok := d.measure(g, c, fr)
-		if !ok {
-			continue
-		}
 		if added >= d.cfg.MaxBursts {
 			break
 		}
-		out = append(out, b)
-		added++
+		n := len(out)
+		out = d.measure(g, c, fr, out)
+		added += len(out) - n
 	}
 	return dropLeakage(out, first)
 }
@@ -525,20 +522,39 @@ func (d *Detector) components(nf, nb int) {
 
 // measure finds a component's half-power extent in frequency and time and
 // the features the classifier needs.
-func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
+// measure appends the burst of component c to out, measured around the
+// peak of its frequency profile. (Splitting a component at dips of its
+// profile would part two phones on neighbouring channels, but an SC-FDMA
+// spectrum averaged over a millisecond dips to half as often by chance.)
+func (d *Detector) measure(g *dsp.Grid, c component, fr Frame, out []Burst) []Burst {
+	fp := d.prof[:g.Bins]
+	excessProfile(fp, d.z, g.Bins, c.t0, c.t1, c.k0, c.k1, true)
+	kA, kB, _, _ := halfPowerRun(fp, d.smooth, c.k0, c.k1)
+	if kB < kA {
+		return out
+	}
+	if b, ok := d.measureBand(g, c, fr, kA, kB, c.k0, c.k1); ok {
+		out = append(out, b)
+	}
+	return out
+}
+
+// measureBand measures the burst of component c whose band is about
+// [r0, r1], searching its exact edges within [w0, w1).
+func (d *Detector) measureBand(g *dsp.Grid, c component, fr Frame, r0, r1, w0, w1 int) (Burst, bool) {
 	nb := g.Bins
 	z := d.z
-	// Frequency profile of excess power over the component's frames.
 	fp := d.prof[:nb]
-	excessProfile(fp, z, nb, c.t0, c.t1, c.k0, c.k1, true)
-	kA, kB, _, _ := halfPowerRun(fp, d.smooth, c.k0, c.k1)
-	// Time profile over those bins.
+	// Time profile over the band.
 	tp := d.prof2[:g.Frames]
-	excessProfile(tp, z, nb, kA, kB+1, c.t0, c.t1, false)
+	excessProfile(tp, z, nb, r0, r1+1, c.t0, c.t1, false)
 	tA, tB, tLo, tHi := halfPowerRun(tp, d.smooth, c.t0, c.t1)
+	if tB < tA {
+		return Burst{}, false
+	}
 	// Refine the band over the burst's own frames.
-	excessProfile(fp, z, nb, tA, tB+1, c.k0, c.k1, true)
-	kA, kB, kLo, kHi := halfPowerRun(fp, d.smooth, c.k0, c.k1)
+	excessProfile(fp, z, nb, tA, tB+1, w0, w1, true)
+	kA, kB, kLo, kHi := halfPowerRun(fp, d.smooth, w0, w1)
 	if kB < kA || tB < tA {
 		return Burst{}, false
 	}
@@ -581,7 +597,7 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
 		}
 		sw, sk, sk2 = sw+w0, sk+w1, sk2+w2
 	}
-	inst, sweep := 1.0, 0.0
+	inst, sweep, r2 := 1.0, 0.0, 0.0
 	if n > 2 && sw > 0 {
 		m := sk / sw
 		if all := math.Sqrt(math.Max(0, sk2/sw-m*m)); all > 0 {
@@ -590,9 +606,9 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
 		vt, vc := stt/n-(st/n)*(st/n), scc/n-(sc/n)*(sc/n)
 		if vt > 0 && vc > 0 {
 			cov := stc/n - st/n*sc/n
-			r2 := cov * cov / (vt * vc)
-			// Share of the band the fitted line sweeps, discounted by the fit.
-			sweep = r2 * math.Abs(cov/vt) * float64(tB-tA) / nk
+			r2 = cov * cov / (vt * vc)
+			// How far (Hz) the fitted line carries the centroid across the burst.
+			sweep = math.Abs(cov/vt) * float64(tB-tA) * d.binHz
 		}
 	}
 	b := Burst{
@@ -607,10 +623,11 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame) (Burst, bool) {
 		PowerDBFS:    10 * math.Log10(pw/nt/float64(nb)),
 		InstFraction: inst,
 		Sweep:        sweep,
+		SweepFit:     r2,
 		Continued:    fr.Continues && c.t0 == 0,
 		Truncated:    c.t1 == g.Frames,
 	}
-	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, sweep, b.Truncated)
+	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, sweep, r2, b.Truncated)
 	if b.Shape == ShapeNone {
 		return Burst{}, false
 	}
@@ -645,6 +662,36 @@ func excessProfile(p []float64, z []float32, nb, b0, b1, a0, a1 int, byBin bool)
 // burst's power exactly when its centre sits on the burst's edge, so the
 // crossings are the edges, to a fraction of a frame step.
 func halfPowerRun(p, sm []float64, a0, a1 int) (int, int, float64, float64) {
+	smoothProfile(p, sm, a0, a1)
+	peak, pi := math.Inf(-1), a0
+	for i := a0; i < a1; i++ {
+		if sm[i] > peak {
+			peak, pi = sm[i], i
+		}
+	}
+	if peak <= 0 {
+		return a0, a0 - 1, 0, 0
+	}
+	half := topLevel(sm, a0, a1) / 2
+	l, h := pi, pi
+	for l > a0 && sm[l-1] > half {
+		l--
+	}
+	for h < a1-1 && sm[h+1] > half {
+		h++
+	}
+	lf, hf := float64(l)-0.5, float64(h)+0.5
+	if l > a0 && sm[l] > sm[l-1] {
+		lf = float64(l-1) + (half-sm[l-1])/(sm[l]-sm[l-1])
+	}
+	if h < a1-1 && sm[h] > sm[h+1] {
+		hf = float64(h) + (sm[h]-half)/(sm[h]-sm[h+1])
+	}
+	return l, h, lf, hf
+}
+
+// smoothProfile writes the three-point moving average of p[a0:a1] to sm.
+func smoothProfile(p, sm []float64, a0, a1 int) {
 	for i := a0; i < a1; i++ {
 		s, n := p[i], 1.0
 		if i > a0 {
@@ -657,16 +704,19 @@ func halfPowerRun(p, sm []float64, a0, a1 int) (int, int, float64, float64) {
 		}
 		sm[i] = s / n
 	}
-	peak, pi := math.Inf(-1), a0
+}
+
+// topLevel is the mean of the highest third of sm[a0:a1], found by
+// bisecting on the level: a burst's typical strength, steadier than its
+// single highest bin.
+func topLevel(sm []float64, a0, a1 int) float64 {
+	peak := math.Inf(-1)
 	for i := a0; i < a1; i++ {
-		if sm[i] > peak {
-			peak, pi = sm[i], i
-		}
+		peak = math.Max(peak, sm[i])
 	}
 	if peak <= 0 {
-		return a0, a0 - 1, 0, 0
+		return 0
 	}
-	// Mean of the top third, found by thresholding between 0 and peak.
 	lo, hi := 0.0, peak
 	for it := 0; it < 20; it++ {
 		mid := (lo + hi) / 2
@@ -690,20 +740,5 @@ func halfPowerRun(p, sm []float64, a0, a1 int) (int, int, float64, float64) {
 			n++
 		}
 	}
-	half := top / float64(n) / 2
-	l, h := pi, pi
-	for l > a0 && sm[l-1] > half {
-		l--
-	}
-	for h < a1-1 && sm[h+1] > half {
-		h++
-	}
-	lf, hf := float64(l)-0.5, float64(h)+0.5
-	if l > a0 && sm[l] > sm[l-1] {
-		lf = float64(l-1) + (half-sm[l-1])/(sm[l]-sm[l-1])
-	}
-	if h < a1-1 && sm[h] > sm[h+1] {
-		hf = float64(h) + (sm[h]-half)/(sm[h]-sm[h+1])
-	}
-	return l, h, lf, hf
+	return top / float64(n)
 }

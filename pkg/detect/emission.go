@@ -28,6 +28,10 @@ type Emission struct {
 	Bursts      int
 	SNRdB       float64 // strongest burst, in-band power over the noise floor
 	PowerDBFS   float64 // strongest burst, mean in-band power relative to full scale
+	// PowerDBm is PowerDBFS at the antenna port, when the receiver is
+	// calibrated (HasDBm); the detector never knows, the daemon fills it.
+	PowerDBm float64
+	HasDBm   bool
 	// Reason says why an emission is clutter ("narrow persistent line", …); empty otherwise.
 	Reason string
 }

@@ -16,9 +16,10 @@ type TrackerConfig struct {
 	Gap float64
 	// Band names the uplink band of a frequency ("" when none or unknown).
 	Band func(freqHz float64) string
-	// Downlink reports frequencies in a known downlink band: energy there
-	// is a base station, never a handset.
-	Downlink func(freqHz float64) bool
+	// NotUplink names why a frequency cannot hold a handset (a downlink
+	// band: base stations; a short-range-device allocation: LoRa, RFID), or
+	// returns "". Emissions there are clutter with that reason.
+	NotUplink func(freqHz float64) string
 }
 
 // Tracker groups bursts into emissions: the same channel (overlapping
@@ -217,8 +218,8 @@ func (tr *Tracker) emission(t *track) Emission {
 		default:
 			e.Reason = "continuous carrier"
 		}
-	case tr.cfg.Downlink != nil && e.FreqHz != 0 && tr.cfg.Downlink(e.FreqHz):
-		e.Tech, e.Reason = Clutter, "downlink band"
+	case tr.cfg.NotUplink != nil && e.FreqHz != 0 && tr.cfg.NotUplink(e.FreqHz) != "":
+		e.Tech, e.Reason = Clutter, tr.cfg.NotUplink(e.FreqHz)
 	case s[ShapeWide] > 0 && s[ShapeSubframe] == 0:
 		e.Tech = UMTS
 	case t.hopped || s[ShapeSubframe] > 0 || t.subframed > t.periodic:

@@ -21,7 +21,7 @@ type FileOptions struct {
 	Name       string    // Source name; default: the data file's base name
 	Format     iq.Format // --format
 	SampleRate float64   // --sample-rate, complex samples per second
-	CenterFreq float64   // --freq, Hz
+	CenterFreq float64   // --center-freq, Hz
 }
 
 // File is a Source that plays a recording once: read-only, one fixed tune.
@@ -156,7 +156,7 @@ func checkOptions(path string, o FileOptions) error {
 	case o.SampleRate < 0 || math.IsNaN(o.SampleRate) || math.IsInf(o.SampleRate, 0):
 		return fmt.Errorf("%s: invalid --sample-rate %g: must be > 0", path, o.SampleRate)
 	case o.CenterFreq < 0 || math.IsNaN(o.CenterFreq) || math.IsInf(o.CenterFreq, 0):
-		return fmt.Errorf("%s: invalid --freq %g: must be > 0", path, o.CenterFreq)
+		return fmt.Errorf("%s: invalid --center-freq %g: must be > 0", path, o.CenterFreq)
 	}
 	return nil
 }
@@ -198,7 +198,7 @@ func resolveSigMF(metaPath string, m *iq.SigMF, o FileOptions) (Info, error) {
 		if info.CenterFreq == 0 {
 			info.CenterFreq = o.CenterFreq // the metadata does not say
 		} else if !sameFreq(o.CenterFreq, info.CenterFreq) {
-			return Info{}, fmt.Errorf("%s: --freq %s contradicts core:frequency %s", metaPath, fmtNum(o.CenterFreq), fmtNum(info.CenterFreq))
+			return Info{}, fmt.Errorf("%s: --center-freq %s contradicts core:frequency %s", metaPath, fmtNum(o.CenterFreq), fmtNum(info.CenterFreq))
 		}
 	}
 	return info, nil

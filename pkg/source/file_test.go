@@ -245,7 +245,7 @@ func TestFileSigMFContradictions(t *testing.T) {
 	}{
 		{FileOptions{Format: iq.CU8}, `rec.sigmf-meta: --format cu8 contradicts core:datatype "ci16_le" (cs16)`},
 		{FileOptions{SampleRate: 2.4e6}, "rec.sigmf-meta: --sample-rate 2400000 contradicts core:sample_rate 2048000"},
-		{FileOptions{CenterFreq: 1747.6e6}, "rec.sigmf-meta: --freq 1747600000 contradicts core:frequency 1747500000"},
+		{FileOptions{CenterFreq: 1747.6e6}, "rec.sigmf-meta: --center-freq 1747600000 contradicts core:frequency 1747500000"},
 	}
 	for _, c := range cases {
 		for _, path := range []string{meta, base + ".sigmf-data"} {

@@ -9,7 +9,9 @@ import (
 // bands receiver i must sweep (empty: a share of whatever no receiver
 // claimed). Claimed bands go to their receivers; unclaimed hops are split
 // into contiguous, nearly equal runs among the receivers without a list.
-func AssignHops(hops []Hop, bandsOf [][]string) ([][]Hop, error) {
+// When every receiver has a list, unclaimed bands are not swept: they are
+// returned so the caller can say so.
+func AssignHops(hops []Hop, bandsOf [][]string) (shares [][]Hop, unswept []string, err error) {
 	out := make([][]Hop, len(bandsOf))
 	claimed := map[string]int{}
 	var free []int
@@ -20,7 +22,7 @@ func AssignHops(hops []Hop, bandsOf [][]string) ([][]Hop, error) {
 		}
 		for _, b := range bs {
 			if j, ok := claimed[b]; ok && j != i {
-				return nil, fmt.Errorf("band %s is claimed by two receivers (%d and %d)", b, j, i)
+				return nil, nil, fmt.Errorf("band %s is claimed by two receivers (%d and %d)", b, j, i)
 			}
 			claimed[b] = i
 		}
@@ -35,25 +37,21 @@ func AssignHops(hops []Hop, bandsOf [][]string) ([][]Hop, error) {
 	}
 	for b, i := range claimed {
 		if !slices.ContainsFunc(hops, func(h Hop) bool { return h.Band == b }) {
-			return nil, fmt.Errorf("receiver %d: band %s has no hops in the plan", i, b)
+			return nil, nil, fmt.Errorf("receiver %d: band %s has no hops in the plan", i, b)
 		}
 	}
 	if len(rest) > 0 && len(free) == 0 {
-		missing := map[string]bool{}
 		for _, h := range rest {
-			missing[h.Band] = true
+			if !slices.Contains(unswept, h.Band) {
+				unswept = append(unswept, h.Band)
+			}
 		}
-		names := make([]string, 0, len(missing))
-		for b := range missing {
-			names = append(names, b)
-		}
-		slices.Sort(names)
-		return nil, fmt.Errorf("no receiver sweeps bands %v: list them in a source's bands, or leave one source's bands empty", names)
+		return out, unswept, nil
 	}
 	for j, i := range free {
 		lo := len(rest) * j / len(free)
 		hi := len(rest) * (j + 1) / len(free)
 		out[i] = append(out[i], rest[lo:hi]...)
 	}
-	return out, nil
+	return out, nil, nil
 }

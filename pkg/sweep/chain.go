@@ -21,7 +21,14 @@ type chain struct {
 	burst []detect.Burst
 }
 
+// Sample rates the detection core handles: below, no grid resolves a
+// 180 kHz block in time and frequency; above, buffers grow past reason.
+const minRate, maxRate = 200e3, 61.44e6
+
 func newChain(f iq.Format, fs float64, maxSamples int, falseAlarmsPerDay float64) (*chain, error) {
+	if fs < minRate || fs > maxRate {
+		return nil, fmt.Errorf("sample rate %g S/s is outside what the detector handles (%g kS/s – %g MS/s)", fs, minRate/1e3, maxRate/1e6)
+	}
 	conv, err := dsp.NewConverter(f)
 	if err != nil {
 		return nil, err
@@ -47,7 +54,7 @@ func newChain(f iq.Format, fs float64, maxSamples int, falseAlarmsPerDay float64
 }
 
 // trackerConfig labels emissions with the plan's bands and rejects its
-// downlinks.
+// downlinks and short-range-device allocations.
 func trackerConfig(p bands.Plan, gap float64) detect.TrackerConfig {
 	return detect.TrackerConfig{
 		Gap: gap,
@@ -57,9 +64,14 @@ func trackerConfig(p bands.Plan, gap float64) detect.TrackerConfig {
 			}
 			return ""
 		},
-		Downlink: func(f float64) bool {
-			_, ok := p.DownlinkAt(f)
-			return ok
+		NotUplink: func(f float64) string {
+			if b, ok := p.DownlinkAt(f); ok {
+				return "downlink band (" + b.Name + ")"
+			}
+			if r, ok := p.ShortRangeAt(f); ok {
+				return "short-range devices (" + r.Band + ")"
+			}
+			return ""
 		},
 	}
 }

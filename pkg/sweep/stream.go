@@ -59,6 +59,9 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 	}
 	chunk := int(cfg.Chunk.Seconds() * fs)
 	carry := int(cfg.Carry.Seconds() * fs)
+	if sz, ok := src.(interface{ TotalSamples() int64 }); ok && sz.TotalSamples() < int64(chunk) {
+		chunk = max(int(sz.TotalSamples()), 1) // a short recording needs no 200 ms buffers
+	}
 	c, err := newChain(info.Format, fs, chunk+carry, cfg.FalseAlarmsPerDay)
 	if err != nil {
 		return fmt.Errorf("%s: %w", src.Name(), err)
@@ -106,6 +109,9 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 		done += int64(ns)
 		last := readErr != nil
 		if have < n {
+			if base == 0 && last && errors.Is(readErr, io.EOF) {
+				return fmt.Errorf("%s: %d samples is too short to analyse: one %d-point FFT frame at least", src.Name(), have, n)
+			}
 			break
 		}
 		c.stft.Compute(c.grid, c.x[:have])

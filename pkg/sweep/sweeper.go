@@ -28,8 +28,9 @@ type SweeperConfig struct {
 // HopReport is what one dwell produced, for metrics and the spectrum API.
 type HopReport struct {
 	Hop       Hop
-	Start     float64 // stream time of the dwell's first sample, s
-	Samples   int     // samples read, settle included
+	Start     float64   // stream time of the dwell's first sample, s
+	Wall      time.Time // when the dwell's first sample was read
+	Samples   int       // samples read, settle included
 	Bursts    []detect.Burst
 	FloorDBFS float64 // median noise floor over the hop's slice, dB full scale per 200 kHz
 	PeakDBFS  float64 // strongest 200 kHz-equivalent cell power in the slice, dBFS
@@ -55,6 +56,7 @@ type Sweeper struct {
 	fs      float64
 	samples int64 // samples read so far: the stream clock
 	discard []byte
+	levels  []float64
 }
 
 // NewSweeper checks the source against the plan and prepares buffers.
@@ -69,9 +71,6 @@ func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
 	if cfg.Dwell <= 0 {
 		return nil, fmt.Errorf("%s: dwell %v must be positive", src.Name(), cfg.Dwell)
 	}
-	if cfg.Warmup < 1 {
-		cfg.Warmup = 1
-	}
 	if cfg.Gap <= 0 {
 		cfg.Gap = 500 * time.Millisecond
 	}
@@ -85,6 +84,7 @@ func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
 		src: src, cfg: cfg, c: c, fs: fs,
 		tracker: detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds())),
 		discard: make([]byte, 64<<10),
+		levels:  make([]float64, c.stft.Size()),
 	}
 	for range cfg.Hops {
 		s.states = append(s.states, c.det.NewState())
@@ -100,22 +100,28 @@ type Observer interface {
 	Emission(e detect.Emission)
 }
 
-// Run sweeps until ctx is cancelled (finishing the current hop) or the
-// source fails.
+// Run sweeps until ctx is cancelled or the source fails. Cancellation
+// lets the current hop finish (its reads get a grace of twice the hop's
+// length, then give up) and delivers every emission still being tracked.
 func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
 	var ems []detect.Emission
+	defer func() {
+		s.deliver(obs, s.tracker.FlushAll(ems[:0]))
+	}()
+	grace := 2*(s.cfg.Settle+s.cfg.Dwell) + time.Second
 	for {
 		start := time.Now()
 		for i := range s.cfg.Hops {
 			if ctx.Err() != nil {
-				ems = s.tracker.FlushAll(ems[:0])
-				s.deliver(obs, ems)
 				return nil
 			}
-			r, err := s.dwell(ctx, i)
+			// The hop is not interrupted by ctx, only bounded by the grace.
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+			r, err := s.dwell(hctx, i)
+			cancel()
 			if err != nil {
 				if ctx.Err() != nil {
-					return nil
+					return nil // a hop that failed during shutdown is not an error
 				}
 				return err
 			}
@@ -145,6 +151,9 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 		n, err := s.src.Read(ctx, s.discard[:min(settle, len(s.discard))])
 		settle -= n
 		s.samples += int64(n / bps)
+		if err == nil && n == 0 {
+			err = errNoProgress
+		}
 		if err != nil {
 			return nil, readErr(s.src, err)
 		}
@@ -154,12 +163,16 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 	for got < len(raw) {
 		n, err := s.src.Read(ctx, raw[got:])
 		got += n
+		if err == nil && n == 0 {
+			err = errNoProgress
+		}
 		if err != nil {
 			return nil, readErr(s.src, err)
 		}
 	}
 	t0 := float64(s.samples) / s.fs
 	s.samples += int64(got / bps)
+	wall := time.Now().Add(-time.Duration(float64(got/bps) / s.fs * float64(time.Second)))
 	ns := s.c.conv.Convert(s.c.x, raw[:got])
 	s.c.stft.Compute(s.c.grid, s.c.x[:ns])
 	g := s.c.grid
@@ -170,17 +183,17 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 	s.c.burst = s.c.det.Process(st, g, detect.Frame{
 		T0: t0, Centre: h.CenterHz, Lo: lo, Hi: hi, DeferFrom: g.Frames,
 	}, s.c.burst[:0])
-	r := &HopReport{Hop: h, Start: t0, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), WarmingUp: st.Floor.Visits < s.cfg.Warmup}
-	if !r.WarmingUp {
-		for _, b := range s.c.burst {
-			s.tracker.Add(b)
-		}
-		r.Bursts = s.c.burst
+	r := &HopReport{Hop: h, Start: t0, Wall: wall, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), Bursts: s.c.burst}
+	for _, b := range s.c.burst {
+		s.tracker.Add(b)
 	}
-	r.FloorDBFS, r.PeakDBFS, r.Occupancy = hopLevels(st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs, s.c.burst)
+	r.FloorDBFS, r.PeakDBFS, r.Occupancy = hopLevels(s.levels, st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs, s.c.burst)
 	r.Clipped = clippedShare(raw[:got], s.c.conv.Format().BytesPerSample())
 	return r, nil
 }
+
+// errNoProgress: a Read returned neither data nor an error.
+var errNoProgress = errors.New("read returned no data")
 
 func readErr(src source.Source, err error) error {
 	if errors.Is(err, io.EOF) {
@@ -192,11 +205,11 @@ func readErr(src source.Source, err error) error {
 // hopLevels summarises a dwell: the median floor and the peak cell over the
 // slice, both as power in 200 kHz relative to full scale, and the share of
 // the slice covered by bursts.
-func hopLevels(level []float32, p []float32, bins, lo, hi int, fs float64, bursts []detect.Burst) (floor, peak, occ float64) {
+func hopLevels(scratch []float64, level []float32, p []float32, bins, lo, hi int, fs float64, bursts []detect.Burst) (floor, peak, occ float64) {
 	if len(level) == 0 {
 		return math.NaN(), math.NaN(), 0
 	}
-	tmp := make([]float64, len(level))
+	tmp := scratch[:len(level)]
 	for i, v := range level {
 		tmp[i] = float64(v)
 	}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/iq"
+	"github.com/cellwatch/cellwatch/pkg/sim"
+)
+
+// These tests replay cu8 recordings made by the simulator the way an
+// RTL-SDR makes them (2.4 MS/s, 8 bits, thermal noise, DC offset, spurs):
+// one GSM burst or one LTE subframe at moderate SNR spliced into noise, and
+// noise with spurs and chirps.
+
+const simFS = 2.4e6
+
+// record generates d of cu8 at tune f.
+func record(t *testing.T, sc *sim.Scene, f float64, d time.Duration) ([]byte, *sim.Simulator) {
+	t.Helper()
+	s, err := sim.New(sc, simFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Tune(f)
+	buf := make([]byte, 2*int(d.Seconds()*simFS))
+	s.Generate(buf)
+	return buf, s
+}
+
+// quietScene is a sensor in an empty room with the RTL's impairments.
+func quietScene(seed int64) *sim.Scene {
+	sc, _ := sim.Builtin("noise-only")
+	sc.Seed = seed
+	sc.Spurs, sc.DCOffset = true, true
+	return sc
+}
+
+// phoneAtSNR puts one phone 5 m from the sensor with the power that gives
+// snr dB in-channel (GSM: 200 kHz; LTE: per RB over 180 kHz).
+func phoneAtSNR(sc *sim.Scene, p sim.Phone, snr float64) *sim.Scene {
+	p.X, p.Y = sc.Sensor.X+5, sc.Sensor.Y
+	s, _ := sim.New(sc, simFS)
+	bw := 200e3
+	if p.Tech == detect.LTE {
+		bw = 180e3
+	}
+	p.TxPowerDBm = s.NoiseDBm(bw) + snr + sc.PathLossDB(p.X, p.Y, p.FreqHz)
+	sc.Phones = append(sc.Phones, p)
+	return sc
+}
+
+func writeCU8(t *testing.T, name string, data []byte, f float64) string {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), name)
+	meta := &iq.SigMF{Global: iq.SigMFGlobal{Datatype: "cu8", SampleRate: simFS, Version: iq.SigMFVersion},
+		Captures: []iq.SigMFCapture{{Frequency: f}}}
+	if err := iq.WriteSigMF(base, meta, data); err != nil {
+		t.Fatal(err)
+	}
+	return base + iq.SigMFMetaExt
+}
+
+// splice copies rec's samples over [t0, t1) into bg.
+func splice(bg, rec []byte, t0, t1 time.Duration) {
+	a, b := 2*int(t0.Seconds()*simFS), 2*int(t1.Seconds()*simFS)
+	copy(bg[a:b], rec[a:b])
+}
+
+func TestSimSingleBursts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and replays 20 recordings")
+	}
+	cases := []struct {
+		name  string
+		phone sim.Phone
+		kind  string
+		tech  string
+	}{
+		{"gsm-burst", sim.Phone{ID: "g", Tech: detect.GSM, FreqHz: 882.4e6,
+			Schedule: []sim.Activity{{Kind: sim.Call, Start: 50 * time.Millisecond, Duration: 10 * time.Second}}}, sim.KindGSMBurst, "gsm"},
+		{"lte-subframe", sim.Phone{ID: "l", Tech: detect.LTE, FreqHz: 847e6, BandwidthHz: 1.4e6,
+			Schedule: []sim.Activity{{Kind: sim.Data, Start: 50 * time.Millisecond, Duration: 10 * time.Second}}}, sim.KindLTESubframe, "lte"},
+	}
+	for _, c := range cases {
+		for _, snr := range []float64{3, 5, 8, 12, 20} {
+			t.Run(fmt.Sprintf("%s-%.0fdB", c.name, snr), func(t *testing.T) {
+				const dur = 1500 * time.Millisecond
+				tune := c.phone.FreqHz + 250e3 // DC off the channel, as the hop plan does
+				sc := phoneAtSNR(quietScene(3), c.phone, snr)
+				rec, s := record(t, sc, tune, dur)
+				bg, _ := record(t, quietScene(4), tune, dur)
+				// One transmission of the wanted kind, well inside the file.
+				var pick *sim.TruthRecord
+				for _, r := range s.TruthBetween(time.Second, dur-100*time.Millisecond) {
+					if r.Kind == c.kind {
+						pick = &r
+						break
+					}
+				}
+				if pick == nil {
+					t.Fatalf("no %s in the truth", c.kind)
+				}
+				splice(bg, rec, pick.Start-20*time.Microsecond, pick.End+20*time.Microsecond)
+				recs, stderr, rc := replayJSON(t, writeCU8(t, c.name, bg, tune))
+				if rc != 0 {
+					t.Fatalf("exit %d: %s", rc, stderr)
+				}
+				if len(recs) != 1 {
+					t.Fatalf("want exactly the one %s, got %+v (truth %+v)", c.kind, recs, *pick)
+				}
+				r := recs[0]
+				if r.Tech != c.tech || r.Bursts != 1 || r.Band == "" {
+					t.Errorf("got %+v, want one %s burst in a band", r, c.tech)
+				}
+				if math.Abs(r.StartS-pick.Start.Seconds()) > 1e-4 || math.Abs(r.EndS-pick.End.Seconds()) > 1e-4 {
+					t.Errorf("times %.4f–%.4f, truth %.4f–%.4f", r.StartS, r.EndS, pick.Start.Seconds(), pick.End.Seconds())
+				}
+				// Centre within 30 kHz, or a quarter of a wide allocation,
+				// whose measured band narrows as its edges sink into noise.
+				if math.Abs(float64(r.FreqHz)-pick.FreqHz) > max(30e3, pick.BandwidthHz/4) {
+					t.Errorf("freq %d, truth %.0f", r.FreqHz, pick.FreqHz)
+				}
+			})
+		}
+	}
+}
+
+func TestSimClutterIsSilent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and replays 3 recordings")
+	}
+	for _, rx := range []float64{-95, -105, -110} {
+		t.Run(fmt.Sprintf("chirps-at-%.0fdBm", rx), func(t *testing.T) { clutterIsSilent(t, rx) })
+	}
+}
+
+func clutterIsSilent(t *testing.T, rx float64) {
+	// Tuned next to the 864.0 MHz spur, with LoRa-like chirps (SF7 and SF9,
+	// 125 kHz; noise in 125 kHz is about −117 dBm) in view and the DC offset
+	// at the centre.
+	sc := quietScene(5)
+	sc.Chirpers = []sim.Chirper{
+		{Name: "lora-sf7", FreqHz: 864.7e6, SF: 7, Symbols: 30, Start: 100 * time.Millisecond, Period: 300 * time.Millisecond, RxPowerDBm: rx},
+		{Name: "lora-sf9", FreqHz: 863.7e6, SF: 9, Symbols: 20, Start: 200 * time.Millisecond, Period: 700 * time.Millisecond, RxPowerDBm: rx - 5},
+	}
+	const tune = 864.25e6
+	data, s := record(t, sc, tune, 3*time.Second)
+	if n := len(s.TruthBetween(0, 3*time.Second)); n == 0 {
+		t.Fatal("no chirps in the truth")
+	}
+	path := writeCU8(t, "clutter", data, tune)
+	recs, stderr, rc := replayJSON(t, path)
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, stderr)
+	}
+	if len(recs) != 0 {
+		t.Errorf("clutter reported as handsets: %+v", recs)
+	}
+	all, _, _ := replayJSON(t, "--all", path)
+	var chirp bool
+	for _, r := range all {
+		chirp = chirp || r.Reason == "chirp"
+	}
+	if !chirp {
+		t.Errorf("--all shows no chirp: %+v", all)
+	}
+}

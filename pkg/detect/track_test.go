@@ -1,0 +1,74 @@
+package detect
+
+import "testing"
+
+func burst(start, dur, lo, hi float64, s Shape) Burst {
+	return Burst{Start: start, End: start + dur, FreqLo: lo, FreqHi: hi, Shape: s, SNRdB: 15, InstFraction: 1}
+}
+
+func TestTrackerGSMCall(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	for i := 0; i < 6; i++ {
+		tr.Add(burst(0.01+float64(i)*GSMFrame, 577e-6, 897.9e6, 898.1e6, ShapeSlot))
+	}
+	ems := tr.Flush(0.1, nil)
+	if len(ems) != 0 {
+		t.Fatalf("emission closed before its gap: %+v", ems)
+	}
+	ems = tr.Flush(0.6, nil)
+	if len(ems) != 1 || ems[0].Tech != GSM || ems[0].Bursts != 6 {
+		t.Fatalf("want one GSM emission of 6 bursts, got %+v", ems)
+	}
+}
+
+func TestTrackerPUCCHHopping(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	// 1.4 MHz carrier at 0: slot 0 at the lower edge, slot 1 at the upper.
+	tr.Add(burst(0.010, 0.5e-3, -630e3, -450e3, ShapeSlot))
+	tr.Add(burst(0.0105, 0.5e-3, 450e3, 630e3, ShapeSlot))
+	ems := tr.FlushAll(nil)
+	if len(ems) != 1 || ems[0].Tech != LTE || ems[0].BandwidthHz < 1.2e6 {
+		t.Fatalf("PUCCH edge hop should be one LTE emission spanning the carrier, got %+v", ems)
+	}
+}
+
+func TestTrackerSubframeGrid(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	// A PUCCH edge seen alone, every 5 ms: the LTE subframe grid.
+	for i := 0; i < 4; i++ {
+		tr.Add(burst(0.02+float64(i)*5e-3, 0.5e-3, 842.5e6, 842.68e6, ShapeSlot))
+	}
+	ems := tr.FlushAll(nil)
+	if len(ems) != 1 || ems[0].Tech != LTE {
+		t.Fatalf("slots on a 1 ms grid are LTE, got %+v", ems)
+	}
+}
+
+func TestTrackerCoTimedAndClutter(t *testing.T) {
+	tr := NewTracker(TrackerConfig{NotUplink: func(f float64) string {
+		if f > 925e6 {
+			return "downlink band (B8)"
+		}
+		return ""
+	}})
+	tr.Add(burst(0.01, 1e-3, 100e3, 640e3, ShapeSubframe))
+	tr.Add(burst(0.01, 1e-3, -900e3, -720e3, ShapeSubframe)) // PUCCH of the same subframe
+	tr.Add(burst(0.05, 0.02, 300e3, 310e3, ShapeNarrow))
+	tr.Add(burst(0.07, 1e-3, 937e6, 937.2e6, ShapeSubframe))
+	ems := tr.FlushAll(nil)
+	var lte, clutter int
+	for _, e := range ems {
+		switch e.Tech {
+		case LTE:
+			lte++
+			if e.BandwidthHz < 1.5e6 {
+				t.Errorf("co-timed allocations not merged: %+v", e)
+			}
+		case Clutter:
+			clutter++
+		}
+	}
+	if lte != 1 || clutter != 2 {
+		t.Errorf("want 1 LTE and 2 clutter, got %+v", ems)
+	}
+}
