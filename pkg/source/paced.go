@@ -6,7 +6,8 @@ import (
 )
 
 // Paced delivers a source's samples no faster than its sample rate, as a
-// dongle would: for replaying a recording through the daemon in real time.
+// dongle would (a read returns once its last sample would have been
+// captured): for replaying a recording through the daemon in real time.
 type Paced struct {
 	Source
 	start time.Time
@@ -16,24 +17,34 @@ type Paced struct {
 // NewPaced wraps src.
 func NewPaced(src Source) *Paced { return &Paced{Source: src} }
 
-// Read waits until the wall clock has caught up with the samples already
-// delivered, then reads.
+// Read waits until the samples it asks for are due, then reads.
 func (p *Paced) Read(ctx context.Context, b []byte) (int, error) {
 	info := p.Info()
+	bps := info.Format.BytesPerSample()
 	if p.start.IsZero() {
 		p.start = time.Now()
 	}
-	due := p.start.Add(time.Duration(float64(p.n) / info.SampleRate * float64(time.Second)))
-	if wait := time.Until(due); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, ctx.Err()
-		case <-t.C:
-		}
+	end := p.n + int64(len(b)/bps)
+	if err := waitUntil(ctx, p.start.Add(time.Duration(float64(end)/info.SampleRate*float64(time.Second)))); err != nil {
+		return 0, err
 	}
 	n, err := p.Source.Read(ctx, b)
-	p.n += int64(n / info.Format.BytesPerSample())
+	p.n += int64(n / bps)
 	return n, err
+}
+
+// waitUntil sleeps until t, or returns ctx's error if ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(wait)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
 }

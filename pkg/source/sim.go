@@ -92,16 +92,10 @@ func (s *Sim) Read(ctx context.Context, p []byte) (int, error) {
 			s.start = time.Now().Add(-s.sim.Now())
 		}
 		end := s.sim.Now() + time.Duration(float64(n/2)/s.sim.SampleRate()*1e9)
-		wait := end - time.Since(s.start)
+		due := s.start.Add(end)
 		s.mu.Unlock()
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return 0, ctx.Err()
-			case <-t.C:
-			}
+		if err := waitUntil(ctx, due); err != nil {
+			return 0, err
 		}
 	}
 	s.mu.Lock()
