@@ -16,11 +16,14 @@ var (
 	revision = ""
 )
 
-// Exit codes. 2 is for usage errors, as flag parsers do.
+// Exit codes. 2 is for usage errors, as flag parsers do; 3 means a receiver
+// failed repeatedly (a lost dongle or rtl_tcp server), as rtl_433 does on a
+// stall, so that a supervisor restarts the daemon.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK           = 0
+	exitError        = 1
+	exitUsage        = 2
+	exitReceiverLost = 3
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

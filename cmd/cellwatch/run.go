@@ -17,14 +17,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/cellwatch/cellwatch/pkg/alert"
 	"github.com/cellwatch/cellwatch/pkg/bands"
 	"github.com/cellwatch/cellwatch/pkg/config"
 	"github.com/cellwatch/cellwatch/pkg/detect"
-	"github.com/cellwatch/cellwatch/pkg/iq"
 	"github.com/cellwatch/cellwatch/pkg/metrics"
 	"github.com/cellwatch/cellwatch/pkg/server"
-	"github.com/cellwatch/cellwatch/pkg/sim"
 	"github.com/cellwatch/cellwatch/pkg/source"
 	"github.com/cellwatch/cellwatch/pkg/sweep"
 )
@@ -81,6 +81,10 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := d.run(ctx); err != nil {
 		log.Error("stopped", "err", err)
+		var lost *receiverLostError
+		if errors.As(err, &lost) {
+			return exitReceiverLost
+		}
 		return exitError
 	}
 	return exitOK
@@ -98,11 +102,15 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 
 // receiver is one configured source with what sweeps it.
 type receiver struct {
+	index   int
 	cfg     config.Source
 	src     source.Source
 	sweeper *sweep.Sweeper // tunable sources
 	stream  bool           // recordings: fixed tune
-	fullDBm float64        // input power at full scale; NaN: uncalibrated
+	// lastHealth is the source's counters at the last hop, to turn them
+	// into metric increments (reset when a source is reopened).
+	lastHealth source.HealthStats
+	fullDBm    float64 // input power at full scale; NaN: uncalibrated
 
 	// anchor maps stream time to wall time: the stream time and wall time
 	// of the latest dwell (or chunk). Emissions close after the dwell that
@@ -201,40 +209,12 @@ func newDaemon(cfg *config.Config, cfgPath string, log *slog.Logger, out io.Writ
 func (d *daemon) openSources() error {
 	var tunable []*receiver
 	for i, sc := range d.cfg.Sources {
-		r := &receiver{cfg: sc, fullDBm: math.NaN()}
-		switch sc.Kind {
-		case config.KindSim:
-			scene, err := sim.Builtin(sc.Scene)
-			if err != nil {
-				return fmt.Errorf("sources[%d].scene: %w", i, err)
-			}
-			if sc.Seed != 0 {
-				scene.Seed = sc.Seed
-			}
-			s, err := source.NewSim(sc.Name, scene, sc.SampleRate, sc.Realtime)
-			if err != nil {
-				return fmt.Errorf("sources[%d]: %w", i, err)
-			}
-			r.src = s
-		case config.KindFile:
-			var f iq.Format
-			if sc.Format != "" {
-				var err error
-				if f, err = iq.ParseFormat(sc.Format); err != nil {
-					return fmt.Errorf("sources[%d].format: %w", i, err)
-				}
-			}
-			s, err := source.OpenFile(sc.Path, source.FileOptions{Name: sc.Name, Format: f, SampleRate: sc.SampleRate, CenterFreq: sc.CenterFreq})
-			if err != nil {
-				return fmt.Errorf("sources[%d]: %w", i, err)
-			}
-			r.src, r.stream = s, true
-			if sc.Realtime {
-				r.src = source.NewPaced(s)
-			}
-		default:
-			return fmt.Errorf("sources[%d].kind: %q receivers are not supported by this build yet (sim and file are)", i, sc.Kind)
+		r := &receiver{index: i, cfg: sc, fullDBm: math.NaN()}
+		src, err := openSource(i, sc)
+		if err != nil {
+			return err
 		}
+		r.src, r.stream = src, !src.Info().Tunable
 		if c, ok := r.src.(source.Calibrated); ok {
 			r.fullDBm = c.FullScaleDBm()
 		}
@@ -374,6 +354,9 @@ loop:
 // for recordings (which then idles until the daemon stops).
 func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 	name := r.cfg.Name
+	for _, c := range []*prometheus.CounterVec{d.m.SamplesTotal, d.m.DroppedTotal, d.m.ReconnectsTotal, d.m.RetunesTotal} {
+		c.WithLabelValues(name).Add(0) // every receiver's series exists from the start
+	}
 	d.m.SDRUp.WithLabelValues(name).Set(1)
 	defer d.m.SDRUp.WithLabelValues(name).Set(0)
 	r.setAnchor(0, time.Now())
@@ -395,8 +378,70 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 		<-ctx.Done()
 		return nil
 	}
-	return r.sweeper.Run(ctx, &sweepObserver{d: d, r: r, emit: emit})
+	obs := &sweepObserver{d: d, r: r, emit: emit}
+	var failures []time.Time
+	for {
+		err := r.sweeper.Run(ctx, obs)
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		// The receiver failed (stalled, disconnected, unplugged): reopen it
+		// with back-off, keeping what the sweeper learned. Too many failures
+		// in a short time end the daemon with exitReceiverLost, so that its
+		// supervisor (systemd) restarts it.
+		d.m.SDRUp.WithLabelValues(name).Set(0)
+		backoff := 250 * time.Millisecond
+		for {
+			now := time.Now()
+			failures = append(failures, now)
+			for len(failures) > 0 && now.Sub(failures[0]) > failureWindow {
+				failures = failures[1:]
+			}
+			if len(failures) > maxFailures {
+				return &receiverLostError{name: name, err: err}
+			}
+			d.log.Warn("receiver failed; reopening", "source", name, "err", err, "in", backoff)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			var src source.Source
+			if src, err = openSource(r.index, r.cfg); err == nil {
+				if err = r.sweeper.SetSource(src); err == nil {
+					r.src.Close()
+					r.src = src
+					r.lastHealth = source.HealthStats{}
+					break
+				}
+				src.Close()
+			}
+		}
+		d.m.ReconnectsTotal.WithLabelValues(name).Inc()
+		d.m.SDRUp.WithLabelValues(name).Set(1)
+		d.log.Info("receiver reopened", "source", name)
+	}
 }
+
+// A receiver that fails more than maxFailures times within failureWindow
+// is given up.
+const (
+	maxFailures   = 5
+	failureWindow = time.Minute
+)
+
+// receiverLostError ends the daemon with exitReceiverLost.
+type receiverLostError struct {
+	name string
+	err  error
+}
+
+func (e *receiverLostError) Error() string {
+	return fmt.Sprintf("receiver %s lost: %d failures within %v, last: %v", e.name, maxFailures+1, failureWindow, e.err)
+}
+
+func (e *receiverLostError) Unwrap() error { return e.err }
 
 // sweepObserver turns a sweeper's reports into metrics and emissions.
 type sweepObserver struct {
@@ -409,6 +454,12 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 	name := o.r.cfg.Name
 	m := o.d.m
 	m.SamplesTotal.WithLabelValues(name).Add(float64(h.Samples))
+	if hs, ok := o.r.src.(source.Health); ok {
+		st := hs.Health()
+		m.DroppedTotal.WithLabelValues(name).Add(float64(st.Dropped - o.r.lastHealth.Dropped))
+		m.ReconnectsTotal.WithLabelValues(name).Add(float64(st.Reconnects - o.r.lastHealth.Reconnects))
+		o.r.lastHealth = st
+	}
 	m.RetunesTotal.WithLabelValues(name).Inc()
 	m.ClippedRatio.WithLabelValues(name).Set(h.Clipped)
 	o.r.setAnchor(h.Start, h.Wall)

@@ -21,6 +21,8 @@ type Metrics struct {
 
 	SDRUp            *prometheus.GaugeVec
 	SamplesTotal     *prometheus.CounterVec
+	DroppedTotal     *prometheus.CounterVec
+	ReconnectsTotal  *prometheus.CounterVec
 	RetunesTotal     *prometheus.CounterVec
 	ClippedRatio     *prometheus.GaugeVec
 	SweepDuration    *prometheus.HistogramVec
@@ -60,6 +62,14 @@ func New(b Build) *Metrics {
 		SamplesTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellwatch_sdr_samples_total",
 			Help: "Complex samples read from the receiver, settle time included.",
+		}, []string{"device"}),
+		DroppedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellwatch_sdr_samples_dropped_total",
+			Help: "Samples lost on the way from the receiver: short reads, rtl_tcp server-side drops, gaps across reconnections.",
+		}, []string{"device"}),
+		ReconnectsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellwatch_sdr_reconnects_total",
+			Help: "Times the receiver was reconnected or reopened after failing (stall, disconnect, unplug).",
 		}, []string{"device"}),
 		RetunesTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellwatch_sdr_retunes_total",
@@ -120,7 +130,7 @@ func New(b Build) *Metrics {
 			Help: "Unix time of the last successful configuration load.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.SDRUp, m.SamplesTotal, m.RetunesTotal, m.ClippedRatio, m.SweepDuration,
+	for _, c := range []prometheus.Collector{m.SDRUp, m.SamplesTotal, m.DroppedTotal, m.ReconnectsTotal, m.RetunesTotal, m.ClippedRatio, m.SweepDuration,
 		m.NoiseFloor, m.PeakPower, m.Occupancy, m.DetectionsTotal, m.BurstsTotal, m.AlertsFiring, m.OutboxPending,
 		m.Notifications, m.DeliveryLatency, m.ConfigReloadOK, m.ConfigReloadTime} {
 		f(c)

@@ -44,3 +44,14 @@ var ErrNotTunable = errors.New("source has a fixed frequency and cannot be retun
 type Calibrated interface {
 	FullScaleDBm() float64
 }
+
+// HealthStats are a receiver's own counters, cumulative since it opened.
+type HealthStats struct {
+	Reconnects uint64 // transparent reconnections (rtl_tcp)
+	Dropped    uint64 // samples lost: short reads, server-side drops, reconnect gaps
+}
+
+// Health is implemented by sources that count their own losses.
+type Health interface {
+	Health() HealthStats
+}

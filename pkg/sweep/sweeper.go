@@ -100,15 +100,34 @@ type Observer interface {
 	Emission(e detect.Emission)
 }
 
+// StallTimeout is how long a dwell may overrun its own length before the
+// receiver is declared stalled (a dongle that stopped streaming, an
+// rtl_tcp server that hangs): Run then fails with ErrStalled.
+const StallTimeout = 2 * time.Second
+
+// ErrStalled: the source delivered no samples for StallTimeout.
+var ErrStalled = errors.New("receiver stalled: no samples")
+
+// SetSource replaces a failed source by a reopened one of the same format
+// and rate; the learned floors and open emissions are kept.
+func (s *Sweeper) SetSource(src source.Source) error {
+	old, now := s.src.Info(), src.Info()
+	if old.Format != now.Format || old.SampleRate != now.SampleRate || !now.Tunable {
+		return fmt.Errorf("%s: reopened source differs (%v at %g S/s, tunable %v)", src.Name(), now.Format, now.SampleRate, now.Tunable)
+	}
+	s.src = src
+	return nil
+}
+
 // Run sweeps until ctx is cancelled or the source fails. Cancellation
-// lets the current hop finish (its reads get a grace of twice the hop's
-// length, then give up) and delivers every emission still being tracked.
+// lets the current hop finish and delivers every emission still being
+// tracked; a hop that overruns by StallTimeout fails with ErrStalled.
 func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
 	var ems []detect.Emission
 	defer func() {
 		s.deliver(obs, s.tracker.FlushAll(ems[:0]))
 	}()
-	grace := 2*(s.cfg.Settle+s.cfg.Dwell) + time.Second
+	grace := s.cfg.Settle + s.cfg.Dwell + StallTimeout
 	for {
 		start := time.Now()
 		for i := range s.cfg.Hops {
@@ -118,10 +137,14 @@ func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
 			// The hop is not interrupted by ctx, only bounded by the grace.
 			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 			r, err := s.dwell(hctx, i)
+			stalled := hctx.Err() != nil
 			cancel()
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil // a hop that failed during shutdown is not an error
+				}
+				if stalled {
+					return fmt.Errorf("%s: %w for %v", s.src.Name(), ErrStalled, StallTimeout)
 				}
 				return err
 			}

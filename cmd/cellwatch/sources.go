@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/cellwatch/cellwatch/pkg/config"
+	"github.com/cellwatch/cellwatch/pkg/iq"
+	"github.com/cellwatch/cellwatch/pkg/sim"
+	"github.com/cellwatch/cellwatch/pkg/source"
+)
+
+// openSource opens the i-th configured receiver. The daemon calls it at
+// start and again to reopen a receiver that failed.
+func openSource(i int, sc config.Source) (source.Source, error) {
+	switch sc.Kind {
+	case config.KindSim:
+		scene, err := sim.Builtin(sc.Scene)
+		if err != nil {
+			return nil, fmt.Errorf("sources[%d].scene: %w", i, err)
+		}
+		if sc.Seed != 0 {
+			scene.Seed = sc.Seed
+		}
+		s, err := source.NewSim(sc.Name, scene, sc.SampleRate, sc.Realtime)
+		if err != nil {
+			return nil, fmt.Errorf("sources[%d]: %w", i, err)
+		}
+		return s, nil
+	case config.KindFile:
+		var f iq.Format
+		if sc.Format != "" {
+			var err error
+			if f, err = iq.ParseFormat(sc.Format); err != nil {
+				return nil, fmt.Errorf("sources[%d].format: %w", i, err)
+			}
+		}
+		s, err := source.OpenFile(sc.Path, source.FileOptions{Name: sc.Name, Format: f, SampleRate: sc.SampleRate, CenterFreq: sc.CenterFreq})
+		if err != nil {
+			return nil, fmt.Errorf("sources[%d]: %w", i, err)
+		}
+		if sc.Realtime {
+			return source.NewPaced(s), nil
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("sources[%d].kind: %q receivers are not supported by this build yet (sim and file are)", i, sc.Kind)
+}

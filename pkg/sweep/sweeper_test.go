@@ -1,0 +1,93 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cellwatch/cellwatch/pkg/bands"
+	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/sim"
+	"github.com/cellwatch/cellwatch/pkg/source"
+)
+
+type recorder struct {
+	hops, sweeps int
+	ems          []detect.Emission
+}
+
+func (r *recorder) Hop(*HopReport)              { r.hops++ }
+func (r *recorder) Sweep(SweepReport)           { r.sweeps++ }
+func (r *recorder) Emission(e detect.Emission) { r.ems = append(r.ems, e) }
+
+// stallAfter delivers n reads, then blocks until its context ends.
+type stallAfter struct {
+	source.Source
+	n int
+}
+
+func (s *stallAfter) Read(ctx context.Context, p []byte) (int, error) {
+	if s.n <= 0 {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	s.n--
+	return s.Source.Read(ctx, p)
+}
+
+func newSimSweeper(t *testing.T, wrap func(source.Source) source.Source, bandNames ...string) (*Sweeper, *source.Sim) {
+	t.Helper()
+	sc, _ := sim.Builtin("corridor-small")
+	src, err := source.NewSim("sim0", sc, 2.4e6, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hp, _ := NewHopPlan(bands.EU, HopPlanConfig{SampleRate: 2.4e6})
+	shares, _, err := AssignHops(hp.Hops, [][]string{bandNames})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s source.Source = src
+	if wrap != nil {
+		s = wrap(src)
+	}
+	sw, err := NewSweeper(s, SweeperConfig{Plan: bands.EU, Hops: shares[0], Settle: 5 * time.Millisecond, Dwell: 25 * time.Millisecond, FalseAlarmsPerDay: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sw, src
+}
+
+func TestSweeperFindsTheCallAndFlushesOnStop(t *testing.T) {
+	sw, src := newSimSweeper(t, nil, "B8")
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	done := make(chan error)
+	go func() { done <- sw.Run(ctx, rec) }()
+	// Sweep B8 until the simulator's clock passes 3 s (the call is on from 0.3 s).
+	for src.Simulator().Now() < 3*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var gsm int
+	for _, e := range rec.ems {
+		if e.Tech == detect.GSM && e.Band == "B8" && e.FreqHz > 897.9e6 && e.FreqHz < 898.1e6 {
+			gsm++
+		}
+	}
+	if gsm == 0 || rec.sweeps == 0 {
+		t.Fatalf("sweeps %d, GSM emissions on 898 MHz %d of %+v", rec.sweeps, gsm, rec.ems)
+	}
+}
+
+func TestSweeperStall(t *testing.T) {
+	sw, _ := newSimSweeper(t, func(s source.Source) source.Source { return &stallAfter{Source: s, n: 10} }, "B8")
+	err := sw.Run(context.Background(), &recorder{})
+	if !errors.Is(err, ErrStalled) {
+		t.Fatalf("want ErrStalled, got %v", err)
+	}
+}
