@@ -7,6 +7,7 @@ import (
 	"github.com/cellwatch/cellwatch/pkg/iq"
 	"github.com/cellwatch/cellwatch/pkg/sim"
 	"github.com/cellwatch/cellwatch/pkg/source"
+	"github.com/cellwatch/cellwatch/pkg/source/rtlsdr"
 )
 
 // openSource opens the i-th configured receiver. The daemon calls it at
@@ -42,6 +43,13 @@ func openSource(i int, sc config.Source) (source.Source, error) {
 			return source.NewPaced(s), nil
 		}
 		return s, nil
+	case config.KindRTLSDR:
+		d, err := rtlsdr.Open(rtlsdr.Config{Name: sc.Name, Serial: sc.Serial, SampleRate: sc.SampleRate,
+			GainDB: sc.GainDB, PPM: sc.PPM, BiasTee: sc.BiasTee})
+		if err != nil {
+			return nil, fmt.Errorf("sources[%d] (%s): %w", i, sc.Name, err)
+		}
+		return d, nil
 	}
-	return nil, fmt.Errorf("sources[%d].kind: %q receivers are not supported by this build yet (sim and file are)", i, sc.Kind)
+	return nil, fmt.Errorf("sources[%d].kind: %q receivers are not supported by this build yet", i, sc.Kind)
 }

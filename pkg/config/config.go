@@ -51,6 +51,7 @@ type Source struct {
 	CenterFreq float64  `mapstructure:"center_freq"` // Hz; 0 = sweep the bands (or from metadata)
 	GainDB     float64  `mapstructure:"gain_db"`     // tuner gain, dB
 	PPM        int      `mapstructure:"ppm"`         // crystal correction, parts per million
+	BiasTee    bool     `mapstructure:"bias_tee"`    // rtlsdr: 4.5 V on the antenna port for an LNA
 	Bands      []string `mapstructure:"bands"`       // band names of the plan; empty = all
 	Scene      string   `mapstructure:"scene"`       // sim: scene name or file
 	Seed       int64    `mapstructure:"seed"`        // sim: random seed
