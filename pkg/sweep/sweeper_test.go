@@ -17,8 +17,8 @@ type recorder struct {
 	ems          []detect.Emission
 }
 
-func (r *recorder) Hop(*HopReport)              { r.hops++ }
-func (r *recorder) Sweep(SweepReport)           { r.sweeps++ }
+func (r *recorder) Hop(*HopReport)             { r.hops++ }
+func (r *recorder) Sweep(SweepReport)          { r.sweeps++ }
 func (r *recorder) Emission(e detect.Emission) { r.ems = append(r.ems, e) }
 
 // stallAfter delivers n reads, then blocks until its context ends.
