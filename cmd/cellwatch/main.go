@@ -38,6 +38,7 @@ func commands() []command {
 		{"run", "[flags]", "run the daemon (the default; with no config: the simulated corridor demo)", runDaemon},
 		{"replay", "[flags] FILE...", "run the detection core over recordings", runReplay},
 		{"sim", "--out=DIR [flags]", "write SigMF recordings of a simulated scene plus its truth", runSim},
+		{"rtltcp-serve", "[--from=sim|FILE]", "serve the simulator or a cu8 recording over the rtl_tcp protocol", runRTLTCPServe},
 		{"bands", "[--plan=eu|na]", "print the band plan, its hops and the tuner's blind bands", runBands},
 		{"config", "check FILE", "validate a configuration file and print the effective config", runConfig},
 		{"devices", "", "list RTL-SDR dongles (needs a build with -tags rtlsdr)", runDevices},
@@ -70,7 +71,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: cellwatch [COMMAND] [FLAGS]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %-18s %s\n", c.name, c.args, c.help)
+		fmt.Fprintf(w, "  %-12s %-18s %s\n", c.name, c.args, c.help)
 	}
 	fmt.Fprintln(w, "\n'cellwatch COMMAND --help' shows a command's flags.")
 }

@@ -107,8 +107,10 @@ type receiver struct {
 	src     source.Source
 	sweeper *sweep.Sweeper // tunable sources
 	stream  bool           // recordings: fixed tune
-	// lastHealth is the source's counters at the last hop, to turn them
-	// into metric increments (reset when a source is reopened).
+	// healthMu guards src swaps, failed and lastHealth: the source's
+	// counters at the last poll, to turn them into metric increments.
+	healthMu   sync.Mutex
+	failed     bool
 	lastHealth source.HealthStats
 	fullDBm    float64 // input power at full scale; NaN: uncalibrated
 
@@ -118,6 +120,45 @@ type receiver struct {
 	anchorMu     sync.Mutex
 	anchorStream float64
 	anchorWall   time.Time
+}
+
+// pollHealth turns the receiver's own counters into metric increments and
+// its link state into cellwatch_sdr_up. It runs after every hop and every
+// second (so an outage shows while no hop completes).
+func (d *daemon) pollHealth(r *receiver) {
+	r.healthMu.Lock()
+	defer r.healthMu.Unlock()
+	hs, ok := r.src.(source.Health)
+	if !ok || r.failed {
+		return
+	}
+	st := hs.Health()
+	name := r.cfg.Name
+	d.m.DroppedTotal.WithLabelValues(name).Add(float64(st.Dropped - r.lastHealth.Dropped))
+	d.m.ReconnectsTotal.WithLabelValues(name).Add(float64(st.Reconnects - r.lastHealth.Reconnects))
+	if st.Down {
+		d.m.SDRUp.WithLabelValues(name).Set(0)
+	} else {
+		d.m.SDRUp.WithLabelValues(name).Set(1)
+	}
+	r.lastHealth = st
+}
+
+// setFailed marks a receiver as failed (being reopened, sdr_up 0) or back
+// in service with a new source (counters restart).
+func (d *daemon) setFailed(r *receiver, failed bool, src source.Source) {
+	r.healthMu.Lock()
+	defer r.healthMu.Unlock()
+	r.failed = failed
+	if src != nil {
+		r.src = src
+		r.lastHealth = source.HealthStats{}
+	}
+	up := 1.0
+	if failed {
+		up = 0
+	}
+	d.m.SDRUp.WithLabelValues(r.cfg.Name).Set(up)
 }
 
 func (r *receiver) setAnchor(stream float64, wall time.Time) {
@@ -330,6 +371,9 @@ loop:
 			d.checkReload()
 		case now := <-tick.C:
 			d.alertEvents(func() []alert.Event { return d.engine.Tick(now) })
+			for _, r := range d.rx {
+				d.pollHealth(r)
+			}
 		}
 	}
 	// Sweepers finish their current hop and return.
@@ -389,7 +433,7 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 		// with back-off, keeping what the sweeper learned. Too many failures
 		// in a short time end the daemon with exitReceiverLost, so that its
 		// supervisor (systemd) restarts it.
-		d.m.SDRUp.WithLabelValues(name).Set(0)
+		d.setFailed(r, true, nil)
 		backoff := 250 * time.Millisecond
 		for {
 			now := time.Now()
@@ -410,16 +454,15 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 			var src source.Source
 			if src, err = openSource(r.index, r.cfg); err == nil {
 				if err = r.sweeper.SetSource(src); err == nil {
-					r.src.Close()
-					r.src = src
-					r.lastHealth = source.HealthStats{}
+					old := r.src
+					d.setFailed(r, false, src)
+					old.Close()
 					break
 				}
 				src.Close()
 			}
 		}
 		d.m.ReconnectsTotal.WithLabelValues(name).Inc()
-		d.m.SDRUp.WithLabelValues(name).Set(1)
 		d.log.Info("receiver reopened", "source", name)
 	}
 }
@@ -454,12 +497,7 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 	name := o.r.cfg.Name
 	m := o.d.m
 	m.SamplesTotal.WithLabelValues(name).Add(float64(h.Samples))
-	if hs, ok := o.r.src.(source.Health); ok {
-		st := hs.Health()
-		m.DroppedTotal.WithLabelValues(name).Add(float64(st.Dropped - o.r.lastHealth.Dropped))
-		m.ReconnectsTotal.WithLabelValues(name).Add(float64(st.Reconnects - o.r.lastHealth.Reconnects))
-		o.r.lastHealth = st
-	}
+	o.d.pollHealth(o.r)
 	m.RetunesTotal.WithLabelValues(name).Inc()
 	m.ClippedRatio.WithLabelValues(name).Set(h.Clipped)
 	o.r.setAnchor(h.Start, h.Wall)

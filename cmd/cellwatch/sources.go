@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/config"
 	"github.com/cellwatch/cellwatch/pkg/iq"
 	"github.com/cellwatch/cellwatch/pkg/sim"
 	"github.com/cellwatch/cellwatch/pkg/source"
 	"github.com/cellwatch/cellwatch/pkg/source/rtlsdr"
+	"github.com/cellwatch/cellwatch/pkg/source/rtltcp"
 )
 
 // openSource opens the i-th configured receiver. The daemon calls it at
@@ -43,6 +46,15 @@ func openSource(i int, sc config.Source) (source.Source, error) {
 			return source.NewPaced(s), nil
 		}
 		return s, nil
+	case config.KindRTLTCP:
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := rtltcp.Dial(ctx, rtltcp.Config{Name: sc.Name, Address: sc.Address, SampleRate: sc.SampleRate,
+			GainDB: sc.GainDB, PPM: sc.PPM, BiasTee: sc.BiasTee})
+		if err != nil {
+			return nil, fmt.Errorf("sources[%d] (%s): %w", i, sc.Name, err)
+		}
+		return c, nil
 	case config.KindRTLSDR:
 		d, err := rtlsdr.Open(rtlsdr.Config{Name: sc.Name, Serial: sc.Serial, SampleRate: sc.SampleRate,
 			GainDB: sc.GainDB, PPM: sc.PPM, BiasTee: sc.BiasTee})

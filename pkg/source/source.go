@@ -49,6 +49,7 @@ type Calibrated interface {
 type HealthStats struct {
 	Reconnects uint64 // transparent reconnections (rtl_tcp)
 	Dropped    uint64 // samples lost: short reads, server-side drops, reconnect gaps
+	Down       bool   // the link is down now (reconnecting)
 }
 
 // Health is implemented by sources that count their own losses.
