@@ -16,6 +16,9 @@ type TrackerConfig struct {
 	Gap float64
 	// Band names the uplink band of a frequency ("" when none or unknown).
 	Band func(freqHz float64) string
+	// NoGSM reports frequencies in a band where no GSM network runs (LTE/NR
+	// only): a lone channel-wide slot there is an LTE PUCCH/PUSCH slot.
+	NoGSM func(freqHz float64) bool
 	// NotUplink names why a frequency cannot hold a handset (a downlink
 	// band: base stations; a short-range-device allocation: LoRa, RFID), or
 	// returns "". Emissions there are clutter with that reason.
@@ -224,10 +227,12 @@ func (tr *Tracker) emission(t *track) Emission {
 		e.Tech = UMTS
 	case t.hopped || s[ShapeSubframe] > 0 || t.subframed > t.periodic:
 		e.Tech = LTE
+	case t.periodic == 0 && tr.cfg.NoGSM != nil && e.FreqHz != 0 && tr.cfg.NoGSM(e.FreqHz):
+		e.Tech = LTE
 	case t.periodic > 0 || s[ShapeGSM] > 0 || s[ShapeSlot] > 0:
 		// A 0.5 ms PUCCH slot and a 0.577 ms GSM burst differ by one frame
 		// step; without LTE timing (1 ms grid, edge hopping) a lone
-		// channel-wide slot is taken for GSM.
+		// channel-wide slot in a band with GSM is taken for GSM.
 		e.Tech = GSM
 	default:
 		e.Tech = Unknown

@@ -72,3 +72,17 @@ func TestTrackerCoTimedAndClutter(t *testing.T) {
 		t.Errorf("want 1 LTE and 2 clutter, got %+v", ems)
 	}
 }
+
+func TestTrackerLoneSlotByBand(t *testing.T) {
+	noGSM := func(f float64) bool { return f > 832e6 && f < 862e6 } // B20: LTE only
+	for _, c := range []struct {
+		f    float64
+		want Tech
+	}{{844.4e6, LTE}, {898e6, GSM}} {
+		tr := NewTracker(TrackerConfig{NoGSM: noGSM})
+		tr.Add(burst(0.01, 0.5e-3, c.f-90e3, c.f+90e3, ShapeSlot))
+		if ems := tr.FlushAll(nil); len(ems) != 1 || ems[0].Tech != c.want {
+			t.Errorf("lone slot at %.1f MHz: %+v, want %s", c.f/1e6, ems, c.want)
+		}
+	}
+}
