@@ -112,7 +112,14 @@ type receiver struct {
 	healthMu   sync.Mutex
 	failed     bool
 	lastHealth source.HealthStats
-	fullDBm    float64 // input power at full scale; NaN: uncalibrated
+	// Sample-rate deficit of live receivers (dongles, rtl_tcp): samples a
+	// real-time stream should have delivered since liveStart but did not
+	// are lost somewhere (USB overflow, rtl_tcp's queue) even when no
+	// layer reports it.
+	liveStart time.Time
+	liveRead  int64   // samples read since liveStart
+	deficit   int64   // already counted as dropped
+	fullDBm   float64 // input power at full scale; NaN: uncalibrated
 
 	// anchor maps stream time to wall time: the stream time and wall time
 	// of the latest dwell (or chunk). Emissions close after the dwell that
@@ -134,6 +141,15 @@ func (d *daemon) pollHealth(r *receiver) {
 	}
 	st := hs.Health()
 	name := r.cfg.Name
+	if !r.liveStart.IsZero() {
+		// Half a second of slack: reads come in dwell-sized gulps.
+		fs := r.src.Info().SampleRate
+		missing := int64((time.Since(r.liveStart).Seconds()-0.5)*fs) - r.liveRead - r.deficit - int64(st.Dropped)
+		if missing > 0 {
+			d.m.DroppedTotal.WithLabelValues(name).Add(float64(missing))
+			r.deficit += missing
+		}
+	}
 	d.m.DroppedTotal.WithLabelValues(name).Add(float64(st.Dropped - r.lastHealth.Dropped))
 	d.m.ReconnectsTotal.WithLabelValues(name).Add(float64(st.Reconnects - r.lastHealth.Reconnects))
 	if st.Down {
@@ -153,12 +169,27 @@ func (d *daemon) setFailed(r *receiver, failed bool, src source.Source) {
 	if src != nil {
 		r.src = src
 		r.lastHealth = source.HealthStats{}
+		r.restartLive()
 	}
 	up := 1.0
 	if failed {
 		up = 0
 	}
 	d.m.SDRUp.WithLabelValues(r.cfg.Name).Set(up)
+}
+
+// live reports whether the receiver streams in real time on its own
+// (hardware or rtl_tcp), so that a shortfall of samples is a loss.
+func (r *receiver) live() bool {
+	return r.cfg.Kind == config.KindRTLSDR || r.cfg.Kind == config.KindRTLTCP
+}
+
+// restartLive restarts the sample-rate deficit accounting (call with
+// healthMu held, or before the receiver runs).
+func (r *receiver) restartLive() {
+	if r.live() {
+		r.liveStart, r.liveRead, r.deficit = time.Now(), 0, 0
+	}
 }
 
 func (r *receiver) setAnchor(stream float64, wall time.Time) {
@@ -404,6 +435,9 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 	d.m.SDRUp.WithLabelValues(name).Set(1)
 	defer d.m.SDRUp.WithLabelValues(name).Set(0)
 	r.setAnchor(0, time.Now())
+	r.healthMu.Lock()
+	r.restartLive()
+	r.healthMu.Unlock()
 	emit := func(e detect.Emission) { d.emission(r, e) }
 	if r.stream {
 		var last int64
@@ -497,6 +531,9 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 	name := o.r.cfg.Name
 	m := o.d.m
 	m.SamplesTotal.WithLabelValues(name).Add(float64(h.Samples))
+	o.r.healthMu.Lock()
+	o.r.liveRead += int64(h.Samples)
+	o.r.healthMu.Unlock()
 	o.d.pollHealth(o.r)
 	m.RetunesTotal.WithLabelValues(name).Inc()
 	m.ClippedRatio.WithLabelValues(name).Set(h.Clipped)
