@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/iq"
+	"github.com/cellwatch/cellwatch/pkg/source"
 )
 
 // Limits of the RTL-SDR hardware and of librtlsdr (v0.6.0), which sources
@@ -21,8 +22,8 @@ const (
 	maxDwell = time.Second
 	// maxFileRate bounds recordings' sample rates (LTE's 30.72 MS/s, twice).
 	maxFileRate = 61.44e6
-	// librtlsdr's rtlsdr_set_sample_rate accepts 225001–300000 Hz and
-	// 900001–3200000 Hz; 2.4 MS/s is the highest rate that drops no samples.
+	// The ranges source.RTLRateValid accepts, for the message; 2.4 MS/s is
+	// the highest rate that drops no samples.
 	minLowRate, maxLowRate   = 225_001, 300_000
 	minHighRate, maxHighRate = 900_001, 3_200_000
 	// The R820T/R828D tuner reaches 24–1766 MHz.
@@ -175,7 +176,7 @@ func (c *Config) validateSources(planBands []string, planOK bool) []error {
 		}
 
 		if dongleLike {
-			if r := s.SampleRate; !(r >= minLowRate && r <= maxLowRate || r >= minHighRate && r <= maxHighRate) {
+			if r := s.SampleRate; !source.RTLRateValid(r) {
 				bad("sample_rate", "%s Hz is not a rate librtlsdr accepts (%d–%d Hz or %d–%d Hz)",
 					fmtHz(r), minLowRate, maxLowRate, minHighRate, maxHighRate)
 			}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/cellwatch/cellwatch/pkg/source"
 )
 
 // DeviceInfo is one dongle as librtlsdr enumerates it. Index is only valid
@@ -107,26 +109,6 @@ func dupAdvice(serials []string) string {
 		strings.Join(serials, `", "`))
 }
 
-// SnapGain returns the entry of the device's gain table (tenths of a dB,
-// from rtlsdr_get_tuner_gains) nearest to wantTenthsDB; on a tie the lower
-// gain. An empty table returns wantTenthsDB unchanged.
-func SnapGain(table []int, wantTenthsDB int) int {
-	if len(table) == 0 {
-		return wantTenthsDB
-	}
-	best := table[0]
-	for _, g := range table[1:] {
-		db, dg := absInt(best-wantTenthsDB), absInt(g-wantTenthsDB)
-		if dg < db || (dg == db && g < best) {
-			best = g
-		}
-	}
-	return best
-}
-
-func absInt(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
+// SnapGain returns the entry of the device's gain table (tenths of a dB)
+// nearest wantTenthsDB, the lower one on a tie.
+func SnapGain(table []int, wantTenthsDB int) int { return source.SnapGain(table, wantTenthsDB) }

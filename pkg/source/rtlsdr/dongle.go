@@ -109,7 +109,7 @@ func openWith(dev device, cfg Config) (*Dongle, error) {
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = DefaultSampleRate
 	}
-	if !validRate(cfg.SampleRate) {
+	if !source.RTLRateValid(math.Round(cfg.SampleRate)) {
 		return nil, fmt.Errorf("rtlsdr: sample rate %.0f Hz is not one librtlsdr accepts (225001–300000 Hz or 900001–3200000 Hz)", cfg.SampleRate)
 	}
 	if cfg.GainDB < 0 || math.IsNaN(cfg.GainDB) {
@@ -200,11 +200,6 @@ func (d *Dongle) setup() error {
 		return err
 	}
 	return mapError("rtlsdr_reset_buffer", dev.ResetBuffer())
-}
-
-func validRate(hz float64) bool {
-	r := math.Round(hz)
-	return (r > 225000 && r <= 300000) || (r > 900000 && r <= 3200000)
 }
 
 // Name returns the source's name.

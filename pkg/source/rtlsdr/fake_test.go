@@ -3,10 +3,11 @@ package rtlsdr
 import (
 	"fmt"
 	"sync"
+
+	"github.com/cellwatch/cellwatch/pkg/source"
 )
 
-var r820tGains = []int{0, 9, 14, 27, 37, 77, 87, 125, 144, 157, 166, 197, 207, 229, 254, 280, 297,
-	328, 338, 364, 372, 386, 402, 421, 434, 439, 445, 480, 496}
+var r820tGains = source.R820TGains
 
 // fakeDev is a device in memory: it records every call, returns the codes
 // in rc (by C function name), and serves reads from read.

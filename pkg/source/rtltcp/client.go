@@ -149,7 +149,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = DefaultSampleRate
 	}
-	if !validRate(cfg.SampleRate) || cfg.SampleRate != math.Trunc(cfg.SampleRate) {
+	if !source.RTLRateValid(cfg.SampleRate) || cfg.SampleRate != math.Trunc(cfg.SampleRate) {
 		return nil, fmt.Errorf("rtl_tcp %s: sample rate %g S/s: the RTL2832U takes whole rates in 225001–300000 or 900001–3200000", cfg.Address, cfg.SampleRate)
 	}
 	if cfg.GainDB < 0 || math.IsNaN(cfg.GainDB) {

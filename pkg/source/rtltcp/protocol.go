@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/cellwatch/cellwatch/pkg/source"
 )
 
 // Magic opens the 12-byte header an rtl_tcp server sends on connect.
@@ -112,26 +114,11 @@ func (h Header) Encode() [HeaderLen]byte {
 	return b
 }
 
-// R820TGains is the R820T/R828D tuner gain table (dB), as librtlsdr lists it.
-var R820TGains = []float64{0, 0.9, 1.4, 2.7, 3.7, 7.7, 8.7, 12.5, 14.4, 15.7, 16.6, 19.7, 20.7, 22.9,
-	25.4, 28.0, 29.7, 32.8, 33.8, 36.4, 37.2, 38.6, 40.2, 42.1, 43.4, 43.9, 44.5, 48.0, 49.6}
-
-// SnapGain returns the R820T table value nearest db (the lower one on a tie).
+// SnapGain returns the R820T table value (dB) nearest db, the lower one on
+// a tie: what the server's tuner will actually apply.
 func SnapGain(db float64) float64 {
-	best := R820TGains[0]
-	for _, g := range R820TGains[1:] {
-		if math.Abs(g-db) < math.Abs(best-db) {
-			best = g
-		}
-	}
-	return best
+	return float64(source.SnapGain(source.R820TGains, int(math.Round(db*10)))) / 10
 }
 
 // tenths converts dB to the tenths of dB rtl_tcp's gain command takes.
 func tenths(db float64) uint32 { return uint32(math.Round(db * 10)) }
-
-// validRate reports whether the RTL2832U accepts a sample rate (librtlsdr:
-// 225001–300000 or 900001–3200000 S/s).
-func validRate(r float64) bool {
-	return (r > 225000 && r <= 300000) || (r > 900000 && r <= 3200000)
-}

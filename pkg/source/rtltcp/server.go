@@ -116,7 +116,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.TunerType = TunerR820T
 	}
 	if cfg.GainCount == 0 {
-		cfg.GainCount = uint32(len(R820TGains))
+		cfg.GainCount = uint32(len(source.R820TGains))
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = DefaultServerQueue
