@@ -56,6 +56,7 @@ type Detector struct {
 	integ  []float64 // integral image (frames+1)×(bins+1)
 	label  []int32   // 0 cold, -1 hot, -2 seed, >0 component id
 	excl   []bool    // bins the box tests leave out (wide busy runs)
+	colSum []float64 // per-bin sums over one box's frames
 	stack  []int32
 	prof   []float64
 	prof2  []float64
@@ -154,6 +155,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.integ = make([]float64, (nf+1)*(nb+1))
 	d.label = make([]int32, nf*nb)
 	d.excl = make([]bool, nb)
+	d.colSum = make([]float64, nb+1)
 	d.stack = make([]int32, 0, nf*nb)
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
@@ -268,17 +270,21 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 			continue
 		}
 		thr := tp.thr * float64(tp.tw*tp.fw)
-		ct, ck := tp.tw/2, tp.fw/2
+		ct, ck, fw := tp.tw/2, tp.fw/2, tp.fw
+		col := d.colSum[: hi-lo+1 : hi-lo+1]
 		for t0 := 0; t0+tp.tw <= nf; t0++ {
-			t1 := t0 + tp.tw
-			a, b := integ[t0*w:], integ[t1*w:]
-			for k0 := lo; k0+tp.fw <= hi; k0++ {
-				k1 := k0 + tp.fw
-				if b[k1]-b[k0]-a[k1]+a[k0] > thr {
-					if c := (t0+ct)*nb + k0 + ck; label[c] == -1 {
-						label[c] = -2
-						seeds++
-					}
+			// Column sums over the box's frames, then a box is a difference
+			// of two of them.
+			a := integ[t0*w+lo : t0*w+hi+1]
+			b := integ[(t0+tp.tw)*w+lo : (t0+tp.tw)*w+hi+1]
+			for k := range col {
+				col[k] = b[k] - a[k]
+			}
+			row := label[(t0+ct)*nb+lo+ck:]
+			for j, c := range col[fw:] {
+				if c-col[j] > thr && row[j] == -1 {
+					row[j] = -2
+					seeds++
 				}
 			}
 		}
