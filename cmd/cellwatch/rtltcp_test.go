@@ -105,3 +105,38 @@ web: {listen_address: %q}
 		t.Fatalf("exit %d: %s", rc, errb.String())
 	}
 }
+
+// TestDaemonExitsWhenReceiverLost: an rtl_tcp server that goes away for
+// good ends the daemon with exit code 3 (for systemd to restart it).
+func TestDaemonExitsWhenReceiverLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a stall and the give-up window")
+	}
+	old := failureWindow
+	failureWindow = 3 * time.Second
+	defer func() { failureWindow = old }()
+	srvAddr, webAddr := freeAddr(t), freeAddr(t)
+	cfgFile := filepath.Join(t.TempDir(), "cellwatch.yaml")
+	cfg := fmt.Sprintf(`sensor: {site: s, id: s1, zone: z}
+sources:
+  - {name: tcp0, kind: rtltcp, address: %q, sample_rate: 2400000, bands: [B8]}
+web: {listen_address: %q}
+`, srvAddr, webAddr)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := serveSim(t, srvAddr)
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() { done <- run([]string{"run", "--config.file=" + cfgFile, "--run.duration=60s"}, &out, &errb) }()
+	waitReady(t, webAddr, 10*time.Second)
+	srv.Close()
+	select {
+	case rc := <-done:
+		if rc != exitReceiverLost || !strings.Contains(errb.String(), "receiver tcp0 lost") {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", rc, exitReceiverLost, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon did not give up on a receiver gone for good")
+	}
+}

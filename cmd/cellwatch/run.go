@@ -112,14 +112,8 @@ type receiver struct {
 	healthMu   sync.Mutex
 	failed     bool
 	lastHealth source.HealthStats
-	// Sample-rate deficit of live receivers (dongles, rtl_tcp): samples a
-	// real-time stream should have delivered since liveStart but did not
-	// are lost somewhere (USB overflow, rtl_tcp's queue) even when no
-	// layer reports it.
-	liveStart time.Time
-	liveRead  int64   // samples read since liveStart
-	deficit   int64   // already counted as dropped
-	fullDBm   float64 // input power at full scale; NaN: uncalibrated
+	lastFreq   float64 // tune of the last hop, to count real retunes
+	fullDBm    float64 // input power at full scale; NaN: uncalibrated
 
 	// anchor maps stream time to wall time: the stream time and wall time
 	// of the latest dwell (or chunk). Emissions close after the dwell that
@@ -141,15 +135,6 @@ func (d *daemon) pollHealth(r *receiver) {
 	}
 	st := hs.Health()
 	name := r.cfg.Name
-	if !r.liveStart.IsZero() {
-		// Half a second of slack: reads come in dwell-sized gulps.
-		fs := r.src.Info().SampleRate
-		missing := int64((time.Since(r.liveStart).Seconds()-0.5)*fs) - r.liveRead - r.deficit - int64(st.Dropped)
-		if missing > 0 {
-			d.m.DroppedTotal.WithLabelValues(name).Add(float64(missing))
-			r.deficit += missing
-		}
-	}
 	d.m.DroppedTotal.WithLabelValues(name).Add(float64(st.Dropped - r.lastHealth.Dropped))
 	d.m.ReconnectsTotal.WithLabelValues(name).Add(float64(st.Reconnects - r.lastHealth.Reconnects))
 	if st.Down {
@@ -169,27 +154,12 @@ func (d *daemon) setFailed(r *receiver, failed bool, src source.Source) {
 	if src != nil {
 		r.src = src
 		r.lastHealth = source.HealthStats{}
-		r.restartLive()
 	}
 	up := 1.0
 	if failed {
 		up = 0
 	}
 	d.m.SDRUp.WithLabelValues(r.cfg.Name).Set(up)
-}
-
-// live reports whether the receiver streams in real time on its own
-// (hardware or rtl_tcp), so that a shortfall of samples is a loss.
-func (r *receiver) live() bool {
-	return r.cfg.Kind == config.KindRTLSDR || r.cfg.Kind == config.KindRTLTCP
-}
-
-// restartLive restarts the sample-rate deficit accounting (call with
-// healthMu held, or before the receiver runs).
-func (r *receiver) restartLive() {
-	if r.live() {
-		r.liveStart, r.liveRead, r.deficit = time.Now(), 0, 0
-	}
 }
 
 func (r *receiver) setAnchor(stream float64, wall time.Time) {
@@ -282,7 +252,7 @@ func (d *daemon) openSources() error {
 	var tunable []*receiver
 	for i, sc := range d.cfg.Sources {
 		r := &receiver{index: i, cfg: sc, fullDBm: math.NaN()}
-		src, err := openSource(i, sc)
+		src, err := openSource(context.Background(), i, sc)
 		if err != nil {
 			return err
 		}
@@ -435,9 +405,6 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 	d.m.SDRUp.WithLabelValues(name).Set(1)
 	defer d.m.SDRUp.WithLabelValues(name).Set(0)
 	r.setAnchor(0, time.Now())
-	r.healthMu.Lock()
-	r.restartLive()
-	r.healthMu.Unlock()
 	emit := func(e detect.Emission) { d.emission(r, e) }
 	if r.stream {
 		var last int64
@@ -463,59 +430,68 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 		if err == nil || ctx.Err() != nil {
 			return nil
 		}
-		// The receiver failed (stalled, disconnected, unplugged): reopen it
-		// with back-off, keeping what the sweeper learned. Too many failures
-		// in a short time end the daemon with exitReceiverLost, so that its
+		// The receiver failed (stalled, disconnected, unplugged). Close it
+		// first (rtl_tcp serves one client at a time; a dongle is held by
+		// its handle), then reopen it with back-off, keeping what the
+		// sweeper learned. More than maxFailures failures within
+		// failureWindow, or a receiver that cannot be reopened for
+		// failureWindow, end the daemon with exitReceiverLost so that its
 		// supervisor (systemd) restarts it.
+		now := time.Now()
+		failures = append(failures, now)
+		for len(failures) > 0 && now.Sub(failures[0]) > failureWindow {
+			failures = failures[1:]
+		}
+		if len(failures) > maxFailures {
+			return &receiverLostError{name: name, err: err, why: fmt.Sprintf("%d failures within %v", len(failures), failureWindow)}
+		}
 		d.setFailed(r, true, nil)
+		r.src.Close()
+		d.log.Warn("receiver failed; reopening", "source", name, "err", err)
 		backoff := 250 * time.Millisecond
 		for {
-			now := time.Now()
-			failures = append(failures, now)
-			for len(failures) > 0 && now.Sub(failures[0]) > failureWindow {
-				failures = failures[1:]
-			}
-			if len(failures) > maxFailures {
-				return &receiverLostError{name: name, err: err}
-			}
-			d.log.Warn("receiver failed; reopening", "source", name, "err", err, "in", backoff)
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-time.After(backoff):
 			}
 			backoff = min(2*backoff, 5*time.Second)
-			var src source.Source
-			if src, err = openSource(r.index, r.cfg); err == nil {
-				if err = r.sweeper.SetSource(src); err == nil {
-					old := r.src
+			src, oerr := openSource(ctx, r.index, r.cfg)
+			if oerr == nil {
+				if oerr = r.sweeper.SetSource(src); oerr == nil {
 					d.setFailed(r, false, src)
-					old.Close()
 					break
 				}
 				src.Close()
 			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			if time.Since(now) > failureWindow {
+				return &receiverLostError{name: name, err: oerr, why: fmt.Sprintf("not reopened for %v", failureWindow)}
+			}
+			d.log.Warn("receiver not reopened yet", "source", name, "err", oerr, "retry_in", backoff)
 		}
 		d.m.ReconnectsTotal.WithLabelValues(name).Inc()
-		d.log.Info("receiver reopened", "source", name)
+		d.log.Info("receiver reopened", "source", name, "after", time.Since(now).Round(time.Millisecond))
 	}
 }
 
-// A receiver that fails more than maxFailures times within failureWindow
-// is given up.
-const (
-	maxFailures   = 5
-	failureWindow = time.Minute
-)
+// A receiver that fails more than maxFailures times within failureWindow,
+// or cannot be reopened for failureWindow, is given up. (A variable so that
+// tests need not wait a minute.)
+const maxFailures = 5
+
+var failureWindow = time.Minute
 
 // receiverLostError ends the daemon with exitReceiverLost.
 type receiverLostError struct {
-	name string
-	err  error
+	name, why string
+	err       error
 }
 
 func (e *receiverLostError) Error() string {
-	return fmt.Sprintf("receiver %s lost: %d failures within %v, last: %v", e.name, maxFailures+1, failureWindow, e.err)
+	return fmt.Sprintf("receiver %s lost (%s): %v", e.name, e.why, e.err)
 }
 
 func (e *receiverLostError) Unwrap() error { return e.err }
@@ -531,11 +507,11 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 	name := o.r.cfg.Name
 	m := o.d.m
 	m.SamplesTotal.WithLabelValues(name).Add(float64(h.Samples))
-	o.r.healthMu.Lock()
-	o.r.liveRead += int64(h.Samples)
-	o.r.healthMu.Unlock()
 	o.d.pollHealth(o.r)
-	m.RetunesTotal.WithLabelValues(name).Inc()
+	if h.Hop.CenterHz != o.r.lastFreq {
+		m.RetunesTotal.WithLabelValues(name).Inc()
+		o.r.lastFreq = h.Hop.CenterHz
+	}
 	m.ClippedRatio.WithLabelValues(name).Set(h.Clipped)
 	o.r.setAnchor(h.Start, h.Wall)
 	o.d.mu.Lock()

@@ -14,8 +14,9 @@ import (
 )
 
 // openSource opens the i-th configured receiver. The daemon calls it at
-// start and again to reopen a receiver that failed.
-func openSource(i int, sc config.Source) (source.Source, error) {
+// start and again to reopen a receiver that failed; ctx cuts a slow
+// connection attempt short on shutdown.
+func openSource(ctx context.Context, i int, sc config.Source) (source.Source, error) {
 	switch sc.Kind {
 	case config.KindSim:
 		scene, err := sim.Builtin(sc.Scene)
@@ -47,7 +48,7 @@ func openSource(i int, sc config.Source) (source.Source, error) {
 		}
 		return s, nil
 	case config.KindRTLTCP:
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		c, err := rtltcp.Dial(ctx, rtltcp.Config{Name: sc.Name, Address: sc.Address, SampleRate: sc.SampleRate,
 			GainDB: sc.GainDB, PPM: sc.PPM, BiasTee: sc.BiasTee})

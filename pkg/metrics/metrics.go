@@ -65,7 +65,7 @@ func New(b Build) *Metrics {
 		}, []string{"device"}),
 		DroppedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellwatch_sdr_samples_dropped_total",
-			Help: "Samples lost on the way from the receiver: short reads, rtl_tcp server-side drops, gaps across reconnections.",
+			Help: "Samples the receiver reports lost: short USB reads, and the gaps across rtl_tcp reconnections.",
 		}, []string{"device"}),
 		ReconnectsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellwatch_sdr_reconnects_total",

@@ -123,7 +123,8 @@ type Client struct {
 	lastData  time.Time
 	gapFrom   time.Time // last byte of a lost connection, until the next one delivers
 	backoff   time.Duration
-	connected bool // ever connected
+	installed time.Time // when the current connection was set up
+	connected bool      // ever connected
 	scratch   []byte
 
 	up                                                  atomic.Bool
@@ -269,7 +270,9 @@ func (c *Client) settings(freq float64) []Command {
 	if c.cfg.BiasTee {
 		bias = 1
 	}
-	cmds = append(cmds, Command{CmdSetAGCMode, 0}, Command{CmdSetBiasTee, bias})
+	// RTL AGC off, direct sampling off (a server left in direct mode would
+	// serve HF), bias tee as configured.
+	cmds = append(cmds, Command{CmdSetAGCMode, 0}, Command{CmdSetDirect, 0}, Command{CmdSetBiasTee, bias})
 	if freq != 0 {
 		cmds = append(cmds, Command{CmdSetFreq, uint32(math.Round(freq))})
 	}
@@ -351,7 +354,7 @@ func (c *Client) install(conn net.Conn, hdr Header) {
 		c.reconnects.Add(1)
 	}
 	c.connected = true
-	c.backoff = 0
+	c.installed = time.Now()
 }
 
 // lost closes a broken connection; the next Read reconnects.
@@ -446,6 +449,11 @@ func (c *Client) readConn(ctx context.Context, conn net.Conn, p []byte, deadline
 func (c *Client) arrived() {
 	now := time.Now()
 	c.lastData = now
+	// The back-off resets once a connection has carried data for a second:
+	// a server that sends its header and hangs up is retried ever slower.
+	if c.backoff > 0 && now.Sub(c.installed) >= time.Second {
+		c.backoff = 0
+	}
 	if !c.gapFrom.IsZero() {
 		c.dropped.Add(uint64(math.Round(now.Sub(c.gapFrom).Seconds() * c.cfg.SampleRate)))
 		c.gapFrom = time.Time{}

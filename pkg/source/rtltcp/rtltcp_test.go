@@ -92,7 +92,7 @@ func TestClientSettingsAndTune(t *testing.T) {
 	readFull(t, c, 4096)
 	want := []Command{
 		{CmdSetSampleRate, 2400000}, {CmdSetGainMode, 1}, {CmdSetGain, 197}, {CmdSetFreqCorr, 0xfffffffd},
-		{CmdSetAGCMode, 0}, {CmdSetBiasTee, 1}, {CmdSetFreq, 847000000},
+		{CmdSetAGCMode, 0}, {CmdSetDirect, 0}, {CmdSetBiasTee, 1}, {CmdSetFreq, 847000000},
 	}
 	eventually(t, "settings", func() bool { return len(srv.Commands()) == len(want) })
 	for i, sc := range srv.Commands() {
@@ -118,7 +118,7 @@ func TestClientSettingsAndTune(t *testing.T) {
 	srv2, _ := startServer(t, ServerConfig{Source: newSim(t, false)})
 	c2 := dial(t, Config{Address: srv2.Addr().String()})
 	readFull(t, c2, 2)
-	want = []Command{{CmdSetSampleRate, 2400000}, {CmdSetGainMode, 0}, {CmdSetAGCMode, 0}, {CmdSetBiasTee, 0}}
+	want = []Command{{CmdSetSampleRate, 2400000}, {CmdSetGainMode, 0}, {CmdSetAGCMode, 0}, {CmdSetDirect, 0}, {CmdSetBiasTee, 0}}
 	eventually(t, "settings", func() bool { return len(srv2.Commands()) == len(want) })
 	for i, sc := range srv2.Commands() {
 		if sc.Command != want[i] {
