@@ -507,6 +507,10 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 	name := o.r.cfg.Name
 	m := o.d.m
 	m.SamplesTotal.WithLabelValues(name).Add(float64(h.Samples))
+	if o.r.cfg.Kind == config.KindRTLSDR || o.r.cfg.Kind == config.KindRTLTCP {
+		// Live receivers only: a simulator or a recording has no rate to miss.
+		m.DroppedTotal.WithLabelValues(name).Add(float64(h.Deficit))
+	}
 	o.d.pollHealth(o.r)
 	if h.Hop.CenterHz != o.r.lastFreq {
 		m.RetunesTotal.WithLabelValues(name).Inc()

@@ -65,7 +65,7 @@ func New(b Build) *Metrics {
 		}, []string{"device"}),
 		DroppedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellwatch_sdr_samples_dropped_total",
-			Help: "Samples the receiver reports lost: short USB reads, and the gaps across rtl_tcp reconnections.",
+			Help: "Samples lost on the way from the receiver: short USB reads, gaps across rtl_tcp reconnections, and a live receiver's shortfall against its sample rate while a dwell is read.",
 		}, []string{"device"}),
 		ReconnectsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellwatch_sdr_reconnects_total",

@@ -37,6 +37,9 @@ type HopReport struct {
 	Occupancy float64 // share of the slice's bins with a burst
 	WarmingUp bool
 	Clipped   float64 // share of raw samples at the converter's rails (0 or 255 for cu8)
+	// Deficit is how many samples short of its sample rate the source ran
+	// while the dwell was read (meaningful for live receivers only).
+	Deficit int64
 }
 
 // SweepReport closes one pass over every hop.
@@ -183,6 +186,7 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 	}
 	raw := s.c.raw
 	got := 0
+	readStart := time.Now()
 	for got < len(raw) {
 		n, err := s.src.Read(ctx, raw[got:])
 		got += n
@@ -193,9 +197,15 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 			return nil, readErr(s.src, err)
 		}
 	}
+	readTime := time.Since(readStart)
 	t0 := float64(s.samples) / s.fs
 	s.samples += int64(got / bps)
 	wall := time.Now().Add(-time.Duration(float64(got/bps) / s.fs * float64(time.Second)))
+	// A live receiver that takes longer than real time to deliver a dwell
+	// runs short of its sample rate: the shortfall, beyond 10 % and 5 ms of
+	// scheduling slack, is samples it lost.
+	want := float64(got / bps)
+	deficit := readTime.Seconds()*s.fs - want - 0.1*want - 0.005*s.fs
 	ns := s.c.conv.Convert(s.c.x, raw[:got])
 	s.c.stft.Compute(s.c.grid, s.c.x[:ns])
 	g := s.c.grid
@@ -206,7 +216,8 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 	s.c.burst = s.c.det.Process(st, g, detect.Frame{
 		T0: t0, Centre: h.CenterHz, Lo: lo, Hi: hi, DeferFrom: g.Frames,
 	}, s.c.burst[:0])
-	r := &HopReport{Hop: h, Start: t0, Wall: wall, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), Bursts: s.c.burst}
+	r := &HopReport{Hop: h, Start: t0, Wall: wall, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), Bursts: s.c.burst,
+		Deficit: int64(max(0, deficit))}
 	for _, b := range s.c.burst {
 		s.tracker.Add(b)
 	}

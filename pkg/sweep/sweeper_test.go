@@ -91,3 +91,58 @@ func TestSweeperStall(t *testing.T) {
 		t.Fatalf("want ErrStalled, got %v", err)
 	}
 }
+
+// halfRate delivers samples at half the nominal rate, like a receiver that
+// loses every other block.
+type halfRate struct {
+	source.Source
+	start time.Time
+	n     int64
+}
+
+func (h *halfRate) Read(ctx context.Context, p []byte) (int, error) {
+	if h.start.IsZero() {
+		h.start = time.Now()
+	}
+	n, err := h.Source.Read(ctx, p)
+	h.n += int64(n / 2)
+	due := h.start.Add(time.Duration(float64(h.n) / (h.Info().SampleRate / 2) * float64(time.Second)))
+	time.Sleep(time.Until(due))
+	return n, err
+}
+
+type deficits struct {
+	recorder
+	sum, samples int64
+}
+
+func (d *deficits) Hop(r *HopReport) { d.sum += r.Deficit; d.samples += int64(r.Samples); d.hops++ }
+
+func TestSweeperCountsRateDeficit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures read timing; the race detector's slowdown hides a half-rate source")
+	}
+	for _, c := range []struct {
+		name string
+		wrap func(source.Source) source.Source
+		lo   float64 // deficit share of the dwell samples
+		hi   float64
+	}{
+		{"full rate", nil, 0, 0.05}, // scheduling hiccups on a loaded machine only
+		{"half rate", func(s source.Source) source.Source { return &halfRate{Source: s} }, 0.6, 1.1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sw, _ := newSimSweeper(t, c.wrap, "B8")
+			rec := &deficits{}
+			ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+			defer cancel()
+			if err := sw.Run(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			dwell := float64(rec.hops) * 0.025 * 2.4e6
+			if share := float64(rec.sum) / dwell; share < c.lo || share > c.hi {
+				t.Errorf("deficit %.2f of the dwell samples over %d hops, want %.1f–%.1f", share, rec.hops, c.lo, c.hi)
+			}
+		})
+	}
+}
