@@ -132,23 +132,25 @@ func TestSimSingleBursts(t *testing.T) {
 
 func TestSimClutterIsSilent(t *testing.T) {
 	if testing.Short() {
-		t.Skip("simulates and replays 3 recordings")
+		t.Skip("simulates and replays 6 recordings")
 	}
 	for _, rx := range []float64{-95, -105, -110} {
-		t.Run(fmt.Sprintf("chirps-at-%.0fdBm", rx), func(t *testing.T) { clutterIsSilent(t, rx) })
+		// Next to the 864.0 MHz spur, in the SRD band where LoRa lives.
+		t.Run(fmt.Sprintf("srd-chirps-at-%.0fdBm", rx), func(t *testing.T) { clutterIsSilent(t, rx, 864.25e6) })
+		// The same chirps inside B20's uplink next to its 835.2 MHz spur:
+		// no band rule helps there, the chirp features must.
+		t.Run(fmt.Sprintf("uplink-chirps-at-%.0fdBm", rx), func(t *testing.T) { clutterIsSilent(t, rx, 835.45e6) })
 	}
 }
 
-func clutterIsSilent(t *testing.T, rx float64) {
-	// Tuned next to the 864.0 MHz spur, with LoRa-like chirps (SF7 and SF9,
-	// 125 kHz; noise in 125 kHz is about −117 dBm) in view and the DC offset
-	// at the centre.
+func clutterIsSilent(t *testing.T, rx, tune float64) {
+	// LoRa-like chirps (SF7 and SF9, 125 kHz; noise in 125 kHz is about
+	// −117 dBm) either side of the tune, a spur, and the DC offset.
 	sc := quietScene(5)
 	sc.Chirpers = []sim.Chirper{
-		{Name: "lora-sf7", FreqHz: 864.7e6, SF: 7, Symbols: 30, Start: 100 * time.Millisecond, Period: 300 * time.Millisecond, RxPowerDBm: rx},
-		{Name: "lora-sf9", FreqHz: 863.7e6, SF: 9, Symbols: 20, Start: 200 * time.Millisecond, Period: 700 * time.Millisecond, RxPowerDBm: rx - 5},
+		{Name: "lora-sf7", FreqHz: tune + 450e3, SF: 7, Symbols: 30, Start: 100 * time.Millisecond, Period: 300 * time.Millisecond, RxPowerDBm: rx},
+		{Name: "lora-sf9", FreqHz: tune - 550e3, SF: 9, Symbols: 20, Start: 200 * time.Millisecond, Period: 700 * time.Millisecond, RxPowerDBm: rx - 5},
 	}
-	const tune = 864.25e6
 	data, s := record(t, sc, tune, 3*time.Second)
 	if n := len(s.TruthBetween(0, 3*time.Second)); n == 0 {
 		t.Fatal("no chirps in the truth")
