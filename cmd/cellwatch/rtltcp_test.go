@@ -43,6 +43,23 @@ func serveSim(t *testing.T, addr string) *rtltcp.Server {
 	return srv
 }
 
+// rtltcpDaemonSetup starts our rtl_tcp server and writes a config whose
+// one receiver sweeps B8 through it.
+func rtltcpDaemonSetup(t *testing.T) (srvAddr, webAddr string, srv *rtltcp.Server, cfgFile string) {
+	t.Helper()
+	srvAddr, webAddr = freeAddr(t), freeAddr(t)
+	cfgFile = filepath.Join(t.TempDir(), "cellwatch.yaml")
+	cfg := fmt.Sprintf(`sensor: {site: s, id: s1, zone: z}
+sources:
+  - {name: tcp0, kind: rtltcp, address: %q, sample_rate: 2400000, bands: [B8]}
+web: {listen_address: %q}
+`, srvAddr, webAddr)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srvAddr, webAddr, serveSim(t, srvAddr), cfgFile
+}
+
 var metricLine = regexp.MustCompile(`(?m)^(cellwatch_sdr_up|cellwatch_sdr_reconnects_total)\{device="tcp0"\} (\S+)$`)
 
 func scrape(t *testing.T, addr string) map[string]string {
@@ -62,17 +79,7 @@ func TestDaemonOverRTLTCP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the daemon against an rtl_tcp server for 12 s")
 	}
-	srvAddr, webAddr := freeAddr(t), freeAddr(t)
-	cfgFile := filepath.Join(t.TempDir(), "cellwatch.yaml")
-	cfg := fmt.Sprintf(`sensor: {site: s, id: s1, zone: z}
-sources:
-  - {name: tcp0, kind: rtltcp, address: %q, sample_rate: 2400000, bands: [B8]}
-web: {listen_address: %q}
-`, srvAddr, webAddr)
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := serveSim(t, srvAddr)
+	srvAddr, webAddr, srv, cfgFile := rtltcpDaemonSetup(t)
 	var out, errb syncBuffer
 	done := make(chan int)
 	go func() { done <- run([]string{"run", "--config.file=" + cfgFile, "--run.duration=12s"}, &out, &errb) }()
@@ -115,17 +122,7 @@ func TestDaemonExitsWhenReceiverLost(t *testing.T) {
 	old := failureWindow
 	failureWindow = 3 * time.Second
 	defer func() { failureWindow = old }()
-	srvAddr, webAddr := freeAddr(t), freeAddr(t)
-	cfgFile := filepath.Join(t.TempDir(), "cellwatch.yaml")
-	cfg := fmt.Sprintf(`sensor: {site: s, id: s1, zone: z}
-sources:
-  - {name: tcp0, kind: rtltcp, address: %q, sample_rate: 2400000, bands: [B8]}
-web: {listen_address: %q}
-`, srvAddr, webAddr)
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := serveSim(t, srvAddr)
+	_, webAddr, srv, cfgFile := rtltcpDaemonSetup(t)
 	var out, errb syncBuffer
 	done := make(chan int)
 	go func() { done <- run([]string{"run", "--config.file=" + cfgFile, "--run.duration=60s"}, &out, &errb) }()
