@@ -293,10 +293,13 @@ func (d *daemon) openSources() error {
 			return fmt.Errorf("sources: %s samples at %g S/s and %s at %g S/s: sweeping receivers must share one sample rate",
 				tunable[0].cfg.Name, tunable[0].src.Info().SampleRate, r.cfg.Name, r.src.Info().SampleRate)
 		}
+		sched := sweep.NewSchedule(shares[i], priorityRanges(d.cfg.Detect.Priority), d.cfg.Detect.Dwell, d.cfg.Detect.Settle)
 		r.sweeper, err = sweep.NewSweeper(r.src, sweep.SweeperConfig{
-			Plan: d.plan, Hops: shares[i], Settle: d.cfg.Detect.Settle, Dwell: d.cfg.Detect.Dwell,
+			Plan: d.plan, Hops: shares[i], Order: sched.Order, Settle: d.cfg.Detect.Settle, Dwell: d.cfg.Detect.Dwell,
 			FalseAlarmsPerDay: d.cfg.Detect.FalseAlarmsPerDay,
 		})
+		d.log.Info("sweep schedule", "source", r.cfg.Name, "hops", len(shares[i]), "visits_per_pass", len(sched.Order),
+			"pass", sched.Pass(), "max_revisit", sched.MaxRevisit(), "integrating", fmt.Sprintf("%.0f%%", 100*sched.Integrating()))
 		if err != nil {
 			return err
 		}

@@ -69,6 +69,16 @@ type Detect struct {
 	Settle            time.Duration `mapstructure:"settle"`
 	Dwell             time.Duration `mapstructure:"dwell"`
 	Warmup            time.Duration `mapstructure:"warmup"`
+	// Priority lists frequency ranges visited twice per pass: the PUCCH
+	// edges and PRACH region of the local LTE/NR carriers, where a phone
+	// waking up transmits first.
+	Priority []FreqRange `mapstructure:"priority"`
+}
+
+// FreqRange is a span of frequencies in MHz, From < To.
+type FreqRange struct {
+	FromMHz float64 `mapstructure:"from_mhz"`
+	ToMHz   float64 `mapstructure:"to_mhz"`
 }
 
 // Alerts configures alert life cycle and delivery.
@@ -124,7 +134,7 @@ func Default() *Config {
 		Detect: Detect{
 			FalseAlarmsPerDay: 1,
 			Settle:            5 * time.Millisecond,
-			Dwell:             25 * time.Millisecond,
+			Dwell:             6 * time.Millisecond,
 			Warmup:            30 * time.Second,
 		},
 		Alerts: Alerts{

@@ -47,6 +47,8 @@ testdata/invalid-many.yml: web.listen_address: "9818" is not host:port
 testdata/invalid-many.yml: web.telemetry_path: "metrics" must be a path below / (such as /metrics)
 testdata/invalid-many.yml: log.level: "verbose" is not a level (want debug, info, warn or error)
 testdata/invalid-many.yml: log.format: "text" is not a format (want logfmt or json)`},
+		{"invalid-priority.yml", `testdata/invalid-priority.yml: unknown key "detect.priority[1].note"`},
+		{"invalid-priority-range.yml", `testdata/invalid-priority-range.yml: detect.priority[1]: from_mhz 833.2, to_mhz 832: want 0 < from_mhz < to_mhz`},
 		{"missing.yml", `open testdata/missing.yml: no such file or directory`},
 	}
 	seen := map[string]bool{}
@@ -141,7 +143,7 @@ func TestValidSensorConfig(t *testing.T) {
 	if got := c.Alerts.Webhooks[0].Timeout; got != DefaultWebhookTimeout {
 		t.Errorf("webhook timeout = %v, want the default %v", got, DefaultWebhookTimeout)
 	}
-	if c.Sensor.Site != "fresnes" || c.Detect.Dwell != 25*time.Millisecond {
+	if c.Sensor.Site != "fresnes" || c.Detect.Dwell != 6*time.Millisecond {
 		t.Errorf("got sensor %+v, dwell %v", c.Sensor, c.Detect.Dwell)
 	}
 }
@@ -179,7 +181,7 @@ func TestEnvOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Detect.Dwell != 25*time.Millisecond || c.Sensor.Site != "fresnes" {
+	if c.Detect.Dwell != 6*time.Millisecond || c.Sensor.Site != "fresnes" {
 		t.Errorf("second load kept env values: dwell %v, site %q", c.Detect.Dwell, c.Sensor.Site)
 	}
 
@@ -265,7 +267,7 @@ func TestWriteYAMLRoundTrip(t *testing.T) {
 		if err := c.WriteYAML(&buf); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"dwell: 25ms\n", "quiet: 1m\n", "sample_rate: 2400000\n", "listen_address: :9818\n"} {
+		for _, s := range []string{"dwell: 6ms\n", "quiet: 1m\n", "sample_rate: 2400000\n", "listen_address: :9818\n"} {
 			if !strings.Contains(buf.String(), s) {
 				t.Errorf("%s: output lacks %q:\n%s", path, s, buf.String())
 			}

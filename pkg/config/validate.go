@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -74,6 +75,12 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Detect.Warmup; d < 0 {
 		bad("detect.warmup", "%v must not be negative", d)
+	}
+	for i, r := range c.Detect.Priority {
+		key := "detect.priority[" + strconv.Itoa(i) + "]"
+		if !(r.FromMHz > 0 && r.ToMHz > r.FromMHz) || math.IsInf(r.ToMHz, 0) {
+			bad(key, "from_mhz %v, to_mhz %v: want 0 < from_mhz < to_mhz", r.FromMHz, r.ToMHz)
+		}
 	}
 
 	for i, w := range c.Alerts.Webhooks {

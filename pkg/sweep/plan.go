@@ -200,17 +200,28 @@ func hopRasterDistance(f float64) float64 {
 	return math.Abs(f - math.Round(f/hopRasterHz)*hopRasterHz)
 }
 
-// Revisit estimates how long one pass over all hops takes on one dongle:
-// hops × (dwell + settle). With k dongles sharing the plan, divide by k.
-func (hp HopPlan) Revisit(dwell, settle time.Duration) time.Duration {
-	return time.Duration(len(hp.Hops)) * (dwell + settle)
-}
-
 // WriteTable prints the plan for people: per band its range, hop count and
-// each hop's centre and slice in MHz, then the blind ranges, then the total
-// hop count and the revisit time for the given dwell and settle per hop.
-func (hp HopPlan) WriteTable(w io.Writer, dwell, settle time.Duration) error {
+// each hop's centre, slice and revisit time with one and with two dongles
+// sharing the plan (hops overlapping a priority range are visited twice per
+// pass), then the blind ranges, then the totals and the share of time spent
+// integrating rather than settling.
+func (hp HopPlan) WriteTable(w io.Writer, dwell, settle time.Duration, priority []bands.Range) error {
 	c := hp.Config
+	one := NewSchedule(hp.Hops, priority, dwell, settle)
+	rev1 := one.Revisit()
+	rev2 := make([]time.Duration, len(hp.Hops))
+	var two []Schedule
+	shares, _, err := AssignHops(hp.Hops, [][]string{nil, nil})
+	if err != nil {
+		return err
+	}
+	for _, sh := range shares {
+		s := NewSchedule(sh, priority, dwell, settle)
+		for k, r := range s.Revisit() {
+			rev2[sh[k].Index] = r
+		}
+		two = append(two, s)
+	}
 	sw := &hopTableWriter{w: w}
 	tw := tabwriter.NewWriter(sw, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "plan %s: sample rate %.3f MS/s, usable %.0f%% (%.3f MHz), DC ≥ %.0f kHz off the 100 kHz raster, tuner %s %.0f–%.0f MHz\n",
@@ -224,12 +235,21 @@ func (hp HopPlan) WriteTable(w io.Writer, dwell, settle time.Duration) error {
 			}
 		}
 		reach, _ := c.Tuner.Reachable(b)
-		fmt.Fprintf(tw, "\n%s  UL %.3f–%.3f MHz  [%s]  swept %.3f–%.3f MHz: %d hops of %.4f MHz, pass %v\n",
+		fmt.Fprintf(tw, "\n%s  UL %.3f–%.3f MHz  [%s]  swept %.3f–%.3f MHz: %d hops of %.4f MHz\n",
 			b.Name, b.ULLow/1e6, b.ULHigh/1e6, strings.Join(b.Techs, ","), reach.LowHz/1e6, reach.HighHz/1e6,
-			len(hops), reach.Width()/float64(len(hops))/1e6, HopPlan{Hops: hops}.Revisit(dwell, settle))
-		fmt.Fprintf(tw, "hop\tcentre MHz\tslice MHz\t\tDC off raster kHz\t\n")
+			len(hops), reach.Width()/float64(len(hops))/1e6)
+		extra := "" // the priority column, only when there are priority ranges
+		if len(priority) > 0 {
+			extra = "\t"
+		}
+		fmt.Fprintf(tw, "hop\tcentre MHz\tslice MHz\t\tDC off raster kHz\trevisit 1 dongle\t2 dongles\t%s\n", extra)
 		for _, h := range hops {
-			fmt.Fprintf(tw, "%d\t%.4f\t%.4f –\t%.4f\t%.1f\t\n", h.Index, h.CenterHz/1e6, h.LowHz/1e6, h.HighHz/1e6, hopRasterDistance(h.CenterHz)/1e3)
+			mark := extra
+			if isPriority(h, priority) {
+				mark = "priority\t"
+			}
+			fmt.Fprintf(tw, "%d\t%.4f\t%.4f –\t%.4f\t%.1f\t%v\t%v\t%s\n", h.Index, h.CenterHz/1e6, h.LowHz/1e6, h.HighHz/1e6,
+				hopRasterDistance(h.CenterHz)/1e3, rev1[h.Index], rev2[h.Index], mark)
 		}
 	}
 	fmt.Fprintf(tw, "\nblind (tuner cannot reach):")
@@ -240,8 +260,10 @@ func (hp HopPlan) WriteTable(w io.Writer, dwell, settle time.Duration) error {
 	for _, r := range hp.Blind {
 		fmt.Fprintf(tw, "  %v\n", r)
 	}
-	fmt.Fprintf(tw, "\ntotal: %d hops; revisit ≈ %v per dongle (dwell %v + settle %v per hop); with k dongles sharing the plan, divide by k\n",
-		len(hp.Hops), hp.Revisit(dwell, settle), dwell, settle)
+	fmt.Fprintf(tw, "\ntotal: %d hops; each visit settles %v then integrates %v: %.1f%% of the time integrating\n",
+		len(hp.Hops), settle, dwell, 100*one.Integrating())
+	fmt.Fprintf(tw, "one dongle: %d visits per pass of %v, worst revisit %v\n", len(one.Order), one.Pass(), one.MaxRevisit())
+	fmt.Fprintf(tw, "two dongles: passes of %v and %v, worst revisit %v\n", two[0].Pass(), two[1].Pass(), max(two[0].MaxRevisit(), two[1].MaxRevisit()))
 	if err := tw.Flush(); err != nil {
 		return err
 	}

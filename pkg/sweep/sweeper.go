@@ -16,11 +16,19 @@ import (
 
 // SweeperConfig sets up the hop loop of one tunable source.
 type SweeperConfig struct {
-	Plan              bands.Plan
-	Hops              []Hop // the share of the hop plan this source sweeps
-	Settle            time.Duration
-	Dwell             time.Duration
-	Warmup            int // visits a hop's floor must have before its bursts count (≥ 1)
+	Plan bands.Plan
+	Hops []Hop // the share of the hop plan this source sweeps
+	// Order is one pass as indices into Hops (see Schedule); nil means
+	// every hop once, in order.
+	Order  []int
+	Settle time.Duration
+	Dwell  time.Duration
+	Warmup int // visits a hop's floor must have before its bursts count (≥ 1)
+	// Gap closes an emission after this much quiet on its channel. The
+	// default, one visit (settle + dwell) capped at 0.5 s, closes what a
+	// dwell saw once the sweep has moved on: an emission never spans two
+	// passes, so a call that outlasts the revisit time still yields an
+	// emission every pass instead of one at its end.
 	Gap               time.Duration
 	FalseAlarmsPerDay float64
 }
@@ -45,7 +53,7 @@ type HopReport struct {
 // SweepReport closes one pass over every hop.
 type SweepReport struct {
 	Duration time.Duration
-	Hops     int
+	Hops     int // visits made in the pass
 }
 
 // Sweeper runs one source over its hops: tune, discard the settle time,
@@ -75,7 +83,17 @@ func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
 		return nil, fmt.Errorf("%s: dwell %v must be positive", src.Name(), cfg.Dwell)
 	}
 	if cfg.Gap <= 0 {
-		cfg.Gap = 500 * time.Millisecond
+		cfg.Gap = min(500*time.Millisecond, cfg.Settle+cfg.Dwell)
+	}
+	if cfg.Order == nil {
+		for i := range cfg.Hops {
+			cfg.Order = append(cfg.Order, i)
+		}
+	}
+	for _, i := range cfg.Order {
+		if i < 0 || i >= len(cfg.Hops) {
+			return nil, fmt.Errorf("%s: hop order names hop %d of %d", src.Name(), i, len(cfg.Hops))
+		}
 	}
 	fs := info.SampleRate
 	dwell := int(cfg.Dwell.Seconds() * fs)
@@ -133,7 +151,7 @@ func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
 	grace := s.cfg.Settle + s.cfg.Dwell + StallTimeout
 	for {
 		start := time.Now()
-		for i := range s.cfg.Hops {
+		for _, i := range s.cfg.Order {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -155,7 +173,7 @@ func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
 			ems = s.tracker.Flush(float64(s.samples)/s.fs, ems[:0])
 			s.deliver(obs, ems)
 		}
-		obs.Sweep(SweepReport{Duration: time.Since(start), Hops: len(s.cfg.Hops)})
+		obs.Sweep(SweepReport{Duration: time.Since(start), Hops: len(s.cfg.Order)})
 	}
 }
 
