@@ -33,6 +33,9 @@ go vet ./...
 # detector (it slows the DSP ~4×, too slow for a real-time 2.4 MS/s demo).
 go test -count=1 "$@" ./...
 go test -race -short -count=1 "$@" ./...
+# The DSP without its amd64 assembly (the purego tag; what arm64 runs).
+go vet -tags purego ./pkg/dsp/ && GOARCH=arm64 go vet ./pkg/dsp/
+go test -count=1 -tags purego ./pkg/dsp/
 if have_librtlsdr; then
   # The librtlsdr binding: built, vetted and tested with the tag (no dongle
   # here: the tests check what can be checked without one).

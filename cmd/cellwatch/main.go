@@ -42,6 +42,7 @@ func commands() []command {
 		{"bands", "[--plan=eu|na]", "print the band plan, its hops and the tuner's blind bands", runBands},
 		{"config", "check FILE", "validate a configuration file and print the effective config", runConfig},
 		{"devices", "", "list RTL-SDR dongles (needs a build with -tags rtlsdr)", runDevices},
+		{"bench", "dsp [--json]", "measure the DSP core's speed, allocations and CPU per dongle", runBench},
 		{"version", "", "print the version", runVersion},
 	}
 }

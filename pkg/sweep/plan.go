@@ -238,15 +238,15 @@ func (hp HopPlan) WriteTable(w io.Writer, dwell, settle time.Duration, priority 
 		fmt.Fprintf(tw, "\n%s  UL %.3f–%.3f MHz  [%s]  swept %.3f–%.3f MHz: %d hops of %.4f MHz\n",
 			b.Name, b.ULLow/1e6, b.ULHigh/1e6, strings.Join(b.Techs, ","), reach.LowHz/1e6, reach.HighHz/1e6,
 			len(hops), reach.Width()/float64(len(hops))/1e6)
-		extra := "" // the priority column, only when there are priority ranges
+		head, extra := "", "" // the priority column, only when there are priority ranges
 		if len(priority) > 0 {
-			extra = "\t"
+			head, extra = "visits/pass\t", "1\t"
 		}
-		fmt.Fprintf(tw, "hop\tcentre MHz\tslice MHz\t\tDC off raster kHz\trevisit 1 dongle\t2 dongles\t%s\n", extra)
+		fmt.Fprintf(tw, "hop\tcentre MHz\tslice MHz\t\tDC off raster kHz\trevisit 1 dongle\t2 dongles\t%s\n", head)
 		for _, h := range hops {
 			mark := extra
 			if isPriority(h, priority) {
-				mark = "priority\t"
+				mark = "2\t"
 			}
 			fmt.Fprintf(tw, "%d\t%.4f\t%.4f –\t%.4f\t%.1f\t%v\t%v\t%s\n", h.Index, h.CenterHz/1e6, h.LowHz/1e6, h.HighHz/1e6,
 				hopRasterDistance(h.CenterHz)/1e3, rev1[h.Index], rev2[h.Index], mark)

@@ -275,7 +275,7 @@ func TestWriteTable(t *testing.T) {
 		// 89 hops + 1 priority hop twice = 90 visits × 11 ms.
 		"one dongle: 90 visits per pass of 990ms, worst revisit 990ms",
 		"two dongles: passes of 495ms and 495ms, worst revisit 495ms",
-		"832.9500  832.0000 –  833.8750               50.0             495ms      253ms  priority",
+		"832.9500  832.0000 –  833.8750               50.0             495ms      253ms            2\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
