@@ -22,7 +22,28 @@ if ! have_librtlsdr && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "apt-get could not install librtlsdr-dev" >&2
 fi
 
-unformatted=$(gofmt -l cmd pkg)
+# The operations checks run the real tools: promtool and prometheus
+# (Debian prometheus), amtool (prometheus-alertmanager), systemd-analyze
+# (systemd). Installed when missing and we may; otherwise those tests skip
+# and say why.
+missing_ops=()
+command -v prometheus >/dev/null || missing_ops+=(prometheus)
+command -v amtool >/dev/null || missing_ops+=(prometheus-alertmanager)
+command -v systemd-analyze >/dev/null || missing_ops+=(systemd)
+if [ ${#missing_ops[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing ${missing_ops[*]} (Debian) for the operations tests…"
+  # A policy-rc.d answering 101 keeps apt from starting their services
+  # (unless the machine has its own policy already).
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_ops[@]}" >/dev/null) ||
+    echo "apt-get could not install ${missing_ops[*]}" >&2
+  if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
+unformatted=$(gofmt -l cmd pkg deploy)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2
   echo "$unformatted" >&2

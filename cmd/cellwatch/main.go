@@ -41,6 +41,7 @@ func commands() []command {
 		{"rtltcp-serve", "[--from=sim|FILE]", "serve the simulator or a cu8 recording over the rtl_tcp protocol", runRTLTCPServe},
 		{"bands", "[--plan=eu|na]", "print the band plan, its hops and the tuner's blind bands", runBands},
 		{"config", "check FILE", "validate a configuration file and print the effective config", runConfig},
+		{"outbox", "[--failed] DIR", "list the alert events pending (or failed) in a stopped daemon's outbox", runOutbox},
 		{"devices", "", "list RTL-SDR dongles (needs a build with -tags rtlsdr)", runDevices},
 		{"bench", "dsp [--json]", "measure the DSP core's speed, allocations and CPU per dongle", runBench},
 		{"version", "", "print the version", runVersion},

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +35,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	cfgFile := fs.String("config.file", "", "configuration file (default: the built-in simulated corridor demo)")
 	listen := fs.String("web.listen-address", "", "address for /metrics and the probes (default: web.listen_address of the config, :9818)")
 	telemetry := fs.String("web.telemetry-path", "", "path of the metrics (default: web.telemetry_path of the config, /metrics)")
+	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration: TLS and basic auth (default: web.config_file of the config, none)")
 	duration := fs.Duration("run.duration", 0, "stop cleanly after this long (0: run until SIGTERM)")
 	logLevel := fs.String("log.level", "", "log level: debug, info, warn or error (default: log.level of the config)")
 	logFormat := fs.String("log.format", "", "log format: logfmt or json (default: log.format of the config)")
@@ -53,20 +55,25 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
-	// Flags override the file; the result is validated as a whole.
-	for _, o := range []struct {
-		flag string
-		dst  *string
-	}{{*listen, &cfg.Web.ListenAddress}, {*telemetry, &cfg.Web.TelemetryPath}, {*logLevel, &cfg.Log.Level}, {*logFormat, &cfg.Log.Format}} {
-		if o.flag != "" {
-			*o.dst = o.flag
+	// Flags override the file, at start and on every reload; the result is
+	// validated as a whole.
+	overrides := func(cfg *config.Config) {
+		for _, o := range []struct {
+			flag string
+			dst  *string
+		}{{*listen, &cfg.Web.ListenAddress}, {*telemetry, &cfg.Web.TelemetryPath}, {*webConfig, &cfg.Web.ConfigFile}, {*logLevel, &cfg.Log.Level}, {*logFormat, &cfg.Log.Format}} {
+			if o.flag != "" {
+				*o.dst = o.flag
+			}
 		}
 	}
+	overrides(cfg)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}
-	log := newLogger(cfg.Log, stderr)
+	level := new(slog.LevelVar)
+	log := newLogger(cfg.Log, level, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *duration > 0 {
@@ -79,6 +86,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cellwatch: %v\n", err)
 		return exitError
 	}
+	d.overrides, d.logLevel = overrides, level
 	if err := d.run(ctx); err != nil {
 		log.Error("stopped", "err", err)
 		var lost *receiverLostError
@@ -90,10 +98,12 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
+// newLogger logs at level, which it sets from c; a reload may change it.
+func newLogger(c config.Log, level *slog.LevelVar, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.Level)) // validated by config
-	opts := &slog.HandlerOptions{Level: lvl}
+	level.Set(lvl)
+	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -187,6 +197,7 @@ type daemon struct {
 	rx       []*receiver
 	engine   *alert.Engine
 	dispatch *alert.Dispatcher
+	al       *alerting // alerting.go
 	start    time.Time
 	warmEnd  time.Time
 
@@ -196,6 +207,17 @@ type daemon struct {
 	hopPeaks  map[string]map[int]float64
 	hopOcc    map[string]map[int]float64
 	hopBands  map[int]string
+
+	// Operations (reload.go, notify.go): the configuration last loaded
+	// (live; d.cfg is what the receivers were built with), the flags that
+	// override every load, the log level a reload may change, systemd.
+	live      atomic.Pointer[config.Config]
+	reloadMu  sync.Mutex
+	overrides func(*config.Config)
+	logLevel  *slog.LevelVar
+	notify    *systemdNotifier
+	emissions *server.EmissionLog
+	spectrum  *server.Spectrum
 }
 
 func newDaemon(cfg *config.Config, cfgPath string, log *slog.Logger, out io.Writer) (*daemon, error) {
@@ -214,34 +236,20 @@ func newDaemon(cfg *config.Config, cfgPath string, log *slog.Logger, out io.Writ
 	}
 	d.m.ConfigReloadOK.Set(1)
 	d.m.ConfigReloadTime.Set(float64(time.Now().Unix()))
-	d.srv = server.New(d.m.Registry, cfg.Web.TelemetryPath, log)
+	d.live.Store(cfg)
+	d.overrides, d.logLevel = func(*config.Config) {}, new(slog.LevelVar)
+	d.notify = newSystemdNotifier(log)
+	d.emissions, d.spectrum = server.NewEmissionLog(server.DefaultEmissionLogSize), server.NewSpectrum()
+	d.srv = server.New(server.Config{Registry: d.m.Registry, TelemetryPath: cfg.Web.TelemetryPath, Logger: log,
+		Emissions: d.emissions, Spectrum: d.spectrum, Reload: func() error { return d.reload("POST /-/reload") }})
 	if err := d.openSources(); err != nil {
 		d.closeSources()
 		return nil, err
 	}
-	d.engine, err = alert.NewEngine(alert.EngineConfig{
-		Site: cfg.Sensor.Site, Sensor: cfg.Sensor.ID, Zone: cfg.Sensor.Zone,
-		Quiet: cfg.Alerts.Quiet, ThreatAfter: cfg.Alerts.ThreatAfter,
-	})
-	if err != nil {
+	if err := d.setupAlerts(); err != nil {
+		d.closeAlerts()
 		d.closeSources()
-		return nil, fmt.Errorf("alerts: %w", err)
-	}
-	var sinks []alert.Sink
-	for i, w := range cfg.Alerts.Webhooks {
-		hook, err := alert.NewWebhook(alert.WebhookConfig{URL: w.URL, SecretFile: w.SecretFile, Timeout: w.Timeout, Version: version})
-		if err != nil {
-			d.closeSources()
-			return nil, fmt.Errorf("alerts.webhooks[%d]: %w", i, err)
-		}
-		sinks = append(sinks, hook)
-	}
-	if len(sinks) > 0 {
-		d.dispatch, err = alert.NewDispatcher(alert.DispatcherConfig{Sinks: sinks, Logger: log.With("component", "alerts"), Observer: (*deliveryObserver)(d.m)})
-		if err != nil {
-			d.closeSources()
-			return nil, fmt.Errorf("alerts: %w", err)
-		}
+		return nil, err
 	}
 	return d, nil
 }
@@ -285,6 +293,9 @@ func (d *daemon) openSources() error {
 	if err != nil {
 		return fmt.Errorf("sources: %w", err)
 	}
+	if err := d.addReferenceHops(shares, len(hp.Hops)); err != nil { // alerting.go
+		return err
+	}
 	if len(unswept) > 0 {
 		d.log.Warn("bands of the plan that no source sweeps (every source lists its bands)", "plan", d.cfg.Plan, "unswept", unswept)
 	}
@@ -325,7 +336,7 @@ func (d *daemon) run(ctx context.Context) error {
 	hs := &http.Server{Handler: d.srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelError)}
 	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serveHTTP(hs, ln, d.cfg.Web.ConfigFile, d.log); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error("http server", "err", err)
 		}
 	}()
@@ -372,15 +383,17 @@ loop:
 			runErr = err
 			break loop
 		case <-hup:
-			d.checkReload()
+			_ = d.reload("SIGHUP") // logged
 		case now := <-tick.C:
-			d.alertEvents(func() []alert.Event { return d.engine.Tick(now) })
+			d.feedWatchdog(now)
+			d.alertTick(now)
 			for _, r := range d.rx {
 				d.pollHealth(r)
 			}
 		}
 	}
 	// Sweepers finish their current hop and return.
+	d.notify.stopping()
 	rcancel()
 	<-done
 	d.alertEvents(func() []alert.Event { return d.engine.Tick(time.Now()) })
@@ -391,6 +404,7 @@ loop:
 		}
 		dcancel()
 	}
+	d.closeAlerts()
 	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 	_ = hs.Shutdown(sctx)
 	scancel()
@@ -417,7 +431,7 @@ func (d *daemon) runReceiver(ctx context.Context, r *receiver) error {
 				r.setAnchor(float64(n)/fs, time.Now())
 				d.m.SamplesTotal.WithLabelValues(name).Add(float64(n - last))
 				last = n
-				d.srv.SetReady(true)
+				d.markReady()
 			})
 		if err != nil {
 			return err
@@ -520,6 +534,12 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 		o.r.lastFreq = h.Hop.CenterHz
 	}
 	m.ClippedRatio.WithLabelValues(name).Set(h.Clipped)
+	o.d.tamperHop(o.r, h)
+	if o.d.referenceHop(h.Hop.Index) {
+		o.r.setAnchor(h.Start, h.Wall)
+		return // a tamper reference look (downlink): not part of the bands' picture
+	}
+	o.d.publishHop(o.r, h)
 	o.r.setAnchor(h.Start, h.Wall)
 	o.d.mu.Lock()
 	defer o.d.mu.Unlock()
@@ -536,7 +556,8 @@ func (o *sweepObserver) Hop(h *sweep.HopReport) {
 func (o *sweepObserver) Sweep(s sweep.SweepReport) {
 	o.d.m.SweepDuration.WithLabelValues(o.r.cfg.Name).Observe(s.Duration.Seconds())
 	o.d.updateBandGauges()
-	o.d.srv.SetReady(true)
+	o.d.tamperSweep(o.r)
+	o.d.markReady()
 }
 
 func (o *sweepObserver) Emission(e detect.Emission) { o.emit(e) }
@@ -603,11 +624,12 @@ func (d *daemon) emission(r *receiver, e detect.Emission) {
 	d.println(fmt.Sprintf("%s DETECT zone=%s source=%s band=%s tech=%s freq=%.3fMHz bw=%.0fkHz bursts=%d dur=%.1fms snr=%.1fdB power=%s",
 		first.UTC().Format("2006-01-02T15:04:05.000Z"), zone, r.cfg.Name, band, e.Tech, e.FreqHz/1e6, e.BandwidthHz/1e3,
 		e.Bursts, (e.End-e.Start)*1e3, e.SNRdB, strings.ReplaceAll(power, " ", "")))
+	d.publishEmission(r, e, first, last)
 	now := time.Now()
 	if now.Before(d.warmEnd) {
 		return // the floor is still being learned: no alert yet
 	}
-	d.alertEvents(func() []alert.Event { return d.engine.Observe(now, e, first, last) })
+	d.alertEvidence(e, first, last)
 }
 
 // alertEvents runs one step of the alert engine (next), prints and enqueues
@@ -618,16 +640,7 @@ func (d *daemon) alertEvents(next func() []alert.Event) {
 	d.alertMu.Lock()
 	defer d.alertMu.Unlock()
 	evs := next()
-	for i := range evs {
-		ev := &evs[i]
-		d.println(fmt.Sprintf("%s ALERT %s severity=%s zone=%s id=%s", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), ev.Type, ev.Severity, ev.Zone, ev.ID))
-		if d.dispatch == nil {
-			continue
-		}
-		if err := d.dispatch.Enqueue(ev); err != nil {
-			d.log.Error("alert not queued", "id", ev.ID, "err", err)
-		}
-	}
+	d.raise(evs)
 	if len(evs) > 0 {
 		for k, n := range d.engine.Firing() {
 			d.m.AlertsFiring.WithLabelValues(k.Zone, string(k.Severity)).Set(float64(n))
@@ -639,32 +652,6 @@ func (d *daemon) println(s string) {
 	d.outMu.Lock()
 	defer d.outMu.Unlock()
 	fmt.Fprintln(d.out, s)
-}
-
-// checkReload re-reads and validates the configuration on SIGHUP. Applying
-// a new configuration to running receivers is not supported yet: a valid
-// file is reported as needing a restart; an invalid one is reported with
-// its errors and the running configuration stays.
-func (d *daemon) checkReload() {
-	if d.cfgPath == "" {
-		d.log.Warn("SIGHUP: running the built-in demo configuration; nothing to reload")
-		return
-	}
-	cfg, err := config.Load(d.cfgPath, os.Environ())
-	if err == nil {
-		err = cfg.Validate()
-	}
-	if err != nil {
-		d.m.ConfigReloadOK.Set(0)
-		d.log.Error("SIGHUP: configuration rejected, keeping the running one", "file", d.cfgPath, "err", err)
-		return
-	}
-	for _, sev := range []alert.Severity{alert.SeverityRisk, alert.SeverityThreat} {
-		d.m.AlertsFiring.WithLabelValues(cfg.Sensor.Zone, string(sev)).Set(0)
-	}
-	d.m.ConfigReloadOK.Set(1)
-	d.m.ConfigReloadTime.Set(float64(time.Now().Unix()))
-	d.log.Warn("SIGHUP: configuration is valid; restart cellwatch to apply it (live reload is not implemented yet)", "file", d.cfgPath)
 }
 
 // deliveryObserver feeds the dispatcher's delivery results into metrics.

@@ -14,10 +14,15 @@ import (
 	"github.com/cellwatch/cellwatch/pkg/sim"
 )
 
-// runSim writes fixed-tune SigMF recordings of a scene plus its truth.
+// runSim writes fixed-tune SigMF recordings of a scene plus its truth. A
+// scene with one sensor gives SCENE_FREQM_RATEM.sigmf-*; one with several
+// gives SCENE_SENSOR_FREQM_RATEM.sigmf-* per sensor (--sensor picks one).
+// The truth (SCENE.truth.json) is the same for every sensor: it carries
+// each emitter's zone and, per transmission, the power at every sensor.
 func runSim(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("sim", stderr)
-	sceneName := fs.String("scene", "corridor-small", fmt.Sprintf("built-in scene: %v", sim.BuiltinNames()))
+	sceneName := fs.String("scene", "corridor-small", fmt.Sprintf("built-in scene %v or a scene YAML file (configs/scenes/)", sim.BuiltinNames()))
+	sensor := fs.String("sensor", "", "record only this sensor of a multi-sensor scene (default: every sensor)")
 	out := fs.String("out", "", "directory for the recordings and the truth (created if missing)")
 	duration := fs.Duration("duration", 5*time.Second, "length of each recording")
 	rate := fs.Float64("sample-rate", config.DefaultSampleRate, "sample rate, Hz")
@@ -41,12 +46,21 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cellwatch sim: --duration: %v is outside (0, 10m]\n", *duration)
 		return exitUsage
 	}
-	sc, err := sim.Builtin(*sceneName)
+	sc, err := sim.Load(*sceneName)
 	if err != nil {
 		return fail("--scene: %v", err)
 	}
 	if *seed != 0 {
 		sc.Seed = *seed
+	}
+	sensors := sc.SensorList()
+	multi := len(sensors) > 1
+	if *sensor != "" {
+		one, err := sc.ForSensor(*sensor)
+		if err != nil {
+			return fail("--sensor: %v", err)
+		}
+		sensors = []sim.Sensor{one.Sensor}
 	}
 	tunes := *freqs
 	if len(tunes) == 0 {
@@ -60,17 +74,27 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return fail("--out: %v", err)
 	}
 	var truthSim *sim.Simulator
-	for _, f := range tunes {
-		s, err := sim.New(sc, *rate)
+	for _, se := range sensors {
+		at, err := sc.ForSensor(se.Name)
 		if err != nil {
 			return fail("%v", err)
 		}
-		base := filepath.Join(*out, fmt.Sprintf("%s_%sM_%sM", sc.Name, trimFloat(f/1e6), trimFloat(*rate/1e6)))
-		if err := recordSim(s, f, *duration, base); err != nil {
-			return fail("%v", err)
+		for _, f := range tunes {
+			s, err := sim.New(at, *rate)
+			if err != nil {
+				return fail("%v", err)
+			}
+			name := fmt.Sprintf("%s_%sM_%sM", sc.Name, trimFloat(f/1e6), trimFloat(*rate/1e6))
+			if multi {
+				name = fmt.Sprintf("%s_%s_%sM_%sM", sc.Name, se.Name, trimFloat(f/1e6), trimFloat(*rate/1e6))
+			}
+			base := filepath.Join(*out, name)
+			if err := recordSim(s, f, *duration, base); err != nil {
+				return fail("%v", err)
+			}
+			fmt.Fprintln(stdout, base+iq.SigMFMetaExt)
+			truthSim = s
 		}
-		fmt.Fprintln(stdout, base+iq.SigMFMetaExt)
-		truthSim = s
 	}
 	truth := filepath.Join(*out, sc.Name+".truth.json")
 	tf, err := os.Create(truth)
@@ -95,7 +119,7 @@ func recordSim(s *sim.Simulator, f float64, d time.Duration, base string) error 
 	s.Tune(f)
 	meta := &iq.SigMF{Global: iq.SigMFGlobal{
 		Datatype: iq.CU8.SigMFDatatype(), SampleRate: fs, Version: iq.SigMFVersion,
-		Description: fmt.Sprintf("cellwatch simulator, scene %s, seed %d", s.Scene().Name, s.Scene().Seed),
+		Description: fmt.Sprintf("cellwatch simulator, scene %s, sensor %s, seed %d", s.Scene().Name, s.Scene().Sensor.Name, s.Scene().Seed),
 		Recorder:    "cellwatch sim " + version,
 	}, Captures: []iq.SigMFCapture{{SampleStart: 0, Frequency: f}}}
 	for _, r := range s.TruthBetween(0, d) {

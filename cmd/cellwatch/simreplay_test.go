@@ -1,15 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/cellwatch/cellwatch/pkg/config"
 	"github.com/cellwatch/cellwatch/pkg/detect"
 	"github.com/cellwatch/cellwatch/pkg/iq"
 	"github.com/cellwatch/cellwatch/pkg/sim"
+	"github.com/cellwatch/cellwatch/pkg/source"
 )
 
 // These tests replay cu8 recordings made by the simulator the way an
@@ -170,5 +177,149 @@ func clutterIsSilent(t *testing.T, rx, tune float64) {
 	}
 	if !chirp {
 		t.Errorf("--all shows no chirp: %+v", all)
+	}
+}
+
+// TestSimCommandMultiSensor records a scene file with several sensors: one
+// recording per sensor, named after it, and one truth with the zone of every
+// emitter and the power of every transmission at every sensor. The
+// recording of the sensor next to a phone replays a detection of it.
+func TestSimCommandMultiSensor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 6 sensors for 2.5 s")
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	rc := run([]string{"sim", "--scene=../../configs/scenes/block-large.yaml", "--out=" + dir, "--duration=2500ms", "--freq=837e6"}, &out, &errb)
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errb.String())
+	}
+	sc, err := sim.LoadFile("../../configs/scenes/block-large.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, se := range sc.SensorList() {
+		meta := filepath.Join(dir, "block-large_"+se.Name+"_837M_2.4M.sigmf-meta")
+		if !strings.Contains(out.String(), meta) {
+			t.Errorf("no recording %s in\n%s", meta, out.String())
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "block-large.truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Sensors []struct {
+			Name, Zone string
+		} `json:"sensors"`
+		Emitters []struct {
+			ID        string `json:"id"`
+			Zone      string `json:"zone"`
+			PerSensor []struct {
+				Sensor     string  `json:"sensor"`
+				RxPowerDBm float64 `json:"rx_power_dbm"`
+			} `json:"per_sensor"`
+		} `json:"emitters"`
+		Tx []struct {
+			Emitter string    `json:"emitter"`
+			Kind    string    `json:"kind"`
+			Zone    string    `json:"zone"`
+			Powers  []float64 `json:"sensor_power_dbm"`
+			StartS  float64   `json:"start_s"`
+		} `json:"transmissions"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Sensors) != 6 {
+		t.Fatalf("truth lists %d sensors, want 6", len(doc.Sensors))
+	}
+	zones := map[string]string{}
+	for _, e := range doc.Emitters {
+		zones[e.ID] = e.Zone
+		if len(e.PerSensor) != 6 {
+			t.Errorf("emitter %s: %d per-sensor links", e.ID, len(e.PerSensor))
+		}
+	}
+	if zones["a-lte-data"] != "A2" || zones["b-gsm-sms"] != "B1" {
+		t.Errorf("zones %v", zones)
+	}
+	var prach int
+	for _, r := range doc.Tx {
+		if len(r.Powers) != 6 || r.Zone != zones[r.Emitter] {
+			t.Fatalf("transmission %+v: want a power per sensor and the emitter's zone", r)
+		}
+		if r.Emitter == "a-lte-data" && r.Kind == sim.KindPRACH {
+			prach++
+			// loudest at the zone's own sensor (a-corridor-2, index 1)
+			for i, p := range r.Powers {
+				if i != 1 && p >= r.Powers[1] {
+					t.Errorf("PRACH of a phone in A2 louder at %s than at a-corridor-2: %v", doc.Sensors[i].Name, r.Powers)
+				}
+			}
+		}
+	}
+	if prach == 0 {
+		t.Fatal("no PRACH of a-lte-data in 2.5 s")
+	}
+	recs, stderr, rc := replayJSON(t, filepath.Join(dir, "block-large_a-corridor-2_837M_2.4M.sigmf-meta"))
+	if rc != 0 {
+		t.Fatalf("replay: exit %d: %s", rc, stderr)
+	}
+	var lte bool
+	for _, r := range recs {
+		lte = lte || r.Tech == "lte" && math.Abs(float64(r.FreqHz)-837e6) < 5e6
+	}
+	if !lte {
+		t.Errorf("a-corridor-2's recording replays no LTE at 837 MHz: %+v", recs)
+	}
+}
+
+func TestSimCommandBadScene(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: x\nsensors: [{name: s, gain_db: 70}]\nphones: [{id: p, tech: gsm, freq_hz: 898e6, colour: red}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scene=" + bad}, bad + `: line 3: unknown key "colour" in a phones entry`},
+		{[]string{"--scene=no-such-scene"}, `no built-in scene "no-such-scene"`},
+		{[]string{"--scene=../../configs/scenes/block-large.yaml", "--sensor=nope"}, `--sensor: sim: scene "block-large" has no sensor "nope"`},
+	} {
+		var out, errb bytes.Buffer
+		rc := run(append([]string{"sim", "--out=" + dir}, c.args...), &out, &errb)
+		if rc != exitError || !strings.Contains(errb.String(), c.want) || strings.Count(strings.TrimSpace(errb.String()), "\n") > 0 {
+			t.Errorf("sim %v: exit %d, stderr %q; want exit %d and one line with %q", c.args, rc, errb.String(), exitError, c.want)
+		}
+	}
+}
+
+// TestSimSourceSceneFile opens a daemon sim source on a scene file and one
+// of its sensors, as `scene:` and `scene_sensor:` in the configuration do.
+func TestSimSourceSceneFile(t *testing.T) {
+	src, err := openSource(context.Background(), 0, config.Source{Name: "sim0", Kind: config.KindSim,
+		Scene: "../../configs/scenes/block-large.yaml", SceneSensor: "b-corridor-2", SampleRate: simFS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	s, ok := src.(*source.Sim)
+	if !ok {
+		t.Fatalf("source is %T", src)
+	}
+	if se := s.Simulator().Scene().Sensor; se.Name != "b-corridor-2" || se.Zone != "B2" {
+		t.Errorf("rendering sensor %q in zone %q, want b-corridor-2 in B2", se.Name, se.Zone)
+	}
+	_, err = openSource(context.Background(), 0, config.Source{Name: "sim0", Kind: config.KindSim,
+		Scene: "../../configs/scenes/block-large.yaml", SceneSensor: "c-corridor-9", SampleRate: simFS})
+	if err == nil || !strings.Contains(err.Error(), `sources[0].scene_sensor: sim: scene "block-large" has no sensor "c-corridor-9"`) {
+		t.Errorf("unknown sensor: %v", err)
+	}
+	_, err = openSource(context.Background(), 0, config.Source{Name: "sim0", Kind: config.KindSim, Scene: "nowhere.yaml", SampleRate: simFS})
+	if err == nil || !strings.Contains(err.Error(), "sources[0].scene: open nowhere.yaml") {
+		t.Errorf("missing scene file: %v", err)
 	}
 }

@@ -19,9 +19,12 @@ import (
 func openSource(ctx context.Context, i int, sc config.Source) (source.Source, error) {
 	switch sc.Kind {
 	case config.KindSim:
-		scene, err := sim.Builtin(sc.Scene)
+		scene, err := sim.Load(sc.Scene)
 		if err != nil {
 			return nil, fmt.Errorf("sources[%d].scene: %w", i, err)
+		}
+		if scene, err = scene.ForSensor(sc.SceneSensor); err != nil {
+			return nil, fmt.Errorf("sources[%d].scene_sensor: %w", i, err)
 		}
 		if sc.Seed != 0 {
 			scene.Seed = sc.Seed

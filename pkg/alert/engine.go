@@ -124,7 +124,7 @@ func (en *Engine) Observe(now time.Time, e detect.Emission, firstSeen, lastSeen 
 			a.Severity = SeverityThreat
 		}
 		en.active = a
-		return append(evs, en.event(TypeFiring, a))
+		return append(evs, en.event(TypeFiring, a, now))
 	}
 
 	if firstSeen.Before(a.FirstSeen) {
@@ -141,7 +141,7 @@ func (en *Engine) Observe(now time.Time, e detect.Emission, firstSeen, lastSeen 
 
 	if a.Severity == SeverityRisk && en.sustained(a) {
 		a.Severity = SeverityThreat
-		evs = append(evs, en.event(TypeFiring, a))
+		evs = append(evs, en.event(TypeFiring, a, now))
 	}
 	return evs
 }
@@ -188,7 +188,7 @@ func (en *Engine) resolve(now time.Time, evs []Event) []Event {
 	}
 	en.active = nil
 	en.prevResolved = a.LastSeen.Add(en.cfg.Quiet)
-	return append(evs, en.event(TypeResolved, a))
+	return append(evs, en.event(TypeResolved, a, en.prevResolved))
 }
 
 func (en *Engine) sustained(a *Alert) bool {
@@ -199,7 +199,7 @@ func (en *Engine) repeated(a *Alert) bool {
 	return !en.prevResolved.IsZero() && a.FirstSeen.Sub(en.prevResolved) <= en.cfg.ThreatAfter
 }
 
-func (en *Engine) event(t EventType, a *Alert) Event {
+func (en *Engine) event(t EventType, a *Alert, at time.Time) Event {
 	ei := a.Emission
 	return Event{
 		ID:           en.cfg.NewID(),
@@ -212,5 +212,17 @@ func (en *Engine) event(t EventType, a *Alert) Event {
 		EmissionInfo: &ei,
 		FirstSeen:    NewTime(a.FirstSeen),
 		LastSeen:     NewTime(a.LastSeen),
+		At:           NewTime(at),
 	}
+}
+
+// Snapshot returns the active alert as a detection.firing event with a new
+// id, for re-sending to Alertmanager while it is active; false when none.
+func (en *Engine) Snapshot(now time.Time) (Event, bool) {
+	en.mu.Lock()
+	defer en.mu.Unlock()
+	if en.active == nil {
+		return Event{}, false
+	}
+	return en.event(TypeFiring, en.active, now), true
 }

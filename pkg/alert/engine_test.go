@@ -226,7 +226,7 @@ func TestEventJSON(t *testing.T) {
 	want := `{"id":"id-2","type":"detection.firing","severity":"risk","site":"fresnes","sensor":"b2-corridor-1",` +
 		`"zone":"B2-cells-10-14","alert_id":"id-1","freq_hz":882000000,"bandwidth_hz":200000,"tech":"gsm",` +
 		`"band":"B8","bursts":40,"snr_db":14.8,"power_dbfs":-40,` +
-		`"first_seen":"2026-03-01T12:00:00.200Z","last_seen":"2026-03-01T12:00:01.250Z"}`
+		`"first_seen":"2026-03-01T12:00:00.200Z","last_seen":"2026-03-01T12:00:01.250Z","at":"2026-03-01T12:00:01.250Z"}`
 	if string(b) != want {
 		t.Fatalf("JSON\n got %s\nwant %s", b, want)
 	}

@@ -1,10 +1,14 @@
-// Package alert turns handset emissions into alert events and delivers them
-// to sinks (signed webhooks today; a durable outbox and Alertmanager push
-// build on the same seams later).
+// Package alert turns handset emissions and sensor conditions into alert
+// events and delivers them to sinks: Standard Webhooks signed webhooks and
+// Prometheus Alertmanager.
 //
-// The flow is Engine (pure state machine: emissions in, events out) →
-// Dispatcher (per-sink queues, retries with backoff, metrics callbacks) →
-// Sink (one delivery attempt, classified as success, retryable or permanent).
+// The flow is Gate (zone's SNR/power gates, M-of-K persistence) →
+// Allowlist (schedules that suppress, each suppression to the AuditLog) →
+// Engine (pure state machine: emissions in, events out; TamperDetector does
+// the same for sweeps' level statistics) → Dispatcher (per-sink queues
+// mirrored in the durable pkg/outbox, retries with backoff, metrics
+// callbacks) → Sink (one delivery attempt, classified as success,
+// retryable or permanent).
 package alert
 
 import (
@@ -65,9 +69,45 @@ type Event struct {
 
 	*EmissionInfo // inlined in the JSON; nil for sensor.* events
 
+	// Sensor events (sensor.tamper, sensor.health) say what is wrong and
+	// whether it started or ended; the fields are omitted for detections.
+	Condition Condition `json:"condition,omitempty"`
+	Status    Status    `json:"status,omitempty"`
+	Source    string    `json:"source,omitempty"` // the receiver concerned
+	Bands     []string  `json:"bands,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+
 	FirstSeen Time `json:"first_seen,omitzero"`
 	LastSeen  Time `json:"last_seen,omitzero"`
+	// At is when the event was raised (for a resolution: when the alert
+	// ended), independent of when it is delivered.
+	At Time `json:"at,omitzero"`
 }
+
+// Condition is what a sensor event reports.
+type Condition string
+
+// The sensor conditions.
+const (
+	// CondBlind (sensor.tamper): the ambient signals the sensor always hears
+	// have vanished together: antenna cut, disconnected or shielded.
+	CondBlind Condition = "blind"
+	// CondJamming (sensor.tamper): the noise floor rose across a band.
+	CondJamming Condition = "jamming"
+	// CondReceiverDown (sensor.health): a receiver delivers no samples.
+	CondReceiverDown Condition = "receiver_down"
+	// CondClipping (sensor.health): persistent overload of the converter.
+	CondClipping Condition = "clipping"
+)
+
+// Status of a sensor event.
+type Status string
+
+// Sensor event statuses.
+const (
+	StatusFiring   Status = "firing"
+	StatusResolved Status = "resolved"
+)
 
 // EmissionInfo is the core of the emission record (design.md §4) as an alert
 // reports it. For an alert that aggregates several emissions, Bursts is the
@@ -118,6 +158,7 @@ func (ev *Event) clone() *Event {
 		}
 		c.EmissionInfo = &ei
 	}
+	c.Bands = append([]string(nil), ev.Bands...)
 	return &c
 }
 

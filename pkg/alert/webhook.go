@@ -42,6 +42,15 @@ type WebhookConfig struct {
 	Client *http.Client
 	// Version goes into the User-Agent, "cellwatch/<Version>"; default "dev".
 	Version string
+	// CAFile is a PEM bundle of the CAs that may sign an https receiver's
+	// certificate, instead of the system roots. Ignored when Client is set.
+	CAFile string
+	// Filters: the webhook takes only events whose zone, severity and type
+	// are listed; an empty list takes all. A sensor event has no severity
+	// and passes a severity filter only if the filter is empty.
+	Zones      []string
+	Severities []Severity
+	Types      []EventType
 }
 
 // DefaultWebhookTimeout is the per-attempt timeout when none is configured.
@@ -62,6 +71,7 @@ type Webhook struct {
 	client   *http.Client
 	ua       string
 	now      func() time.Time // for webhook-timestamp; tests replace it
+	filter   eventFilter
 }
 
 // NewWebhook validates cfg and reads the secret file. Its errors never
@@ -105,10 +115,12 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 		w.timeout = DefaultWebhookTimeout
 	}
 	if w.client == nil {
-		w.client = &http.Client{
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		w.client, err = newHTTPClient(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("alert: webhook %q: %w", name, err)
 		}
 	}
+	w.filter = eventFilter{zones: cfg.Zones, severities: cfg.Severities, types: cfg.Types}
 	if cfg.Version == "" {
 		w.ua = "cellwatch/dev"
 	}
@@ -117,6 +129,9 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 
 // Name implements Sink.
 func (w *Webhook) Name() string { return w.name }
+
+// Accepts implements Filter.
+func (w *Webhook) Accepts(ev *Event) bool { return w.filter.accepts(ev) }
 
 // String describes the sink without its secret.
 func (w *Webhook) String() string { return fmt.Sprintf("webhook %q (%s)", w.name, w.redacted) }

@@ -56,6 +56,10 @@ type Source struct {
 	Scene      string   `mapstructure:"scene"`       // sim: scene name or file
 	Seed       int64    `mapstructure:"seed"`        // sim: random seed
 	Realtime   bool     `mapstructure:"realtime"`    // sim, file: pace samples at sample_rate
+
+	// SceneSensor (sim): which sensor of a multi-sensor scene this source
+	// is; "" = the scene's first.
+	SceneSensor string `mapstructure:"scene_sensor"`
 }
 
 // Storage is where the durable state lives (webhook outbox, audit log).
@@ -83,22 +87,35 @@ type FreqRange struct {
 
 // Alerts configures alert life cycle and delivery.
 type Alerts struct {
-	Webhooks    []Webhook     `mapstructure:"webhooks"`
-	Quiet       time.Duration `mapstructure:"quiet"`
-	ThreatAfter time.Duration `mapstructure:"threat_after"`
+	Webhooks     []Webhook     `mapstructure:"webhooks"`
+	Alertmanager Alertmanager  `mapstructure:"alertmanager"` // see alerts.go
+	Zones        []ZoneRule    `mapstructure:"zones"`
+	Allowlist    []AllowRule   `mapstructure:"allowlist"`
+	Tamper       Tamper        `mapstructure:"tamper"`
+	Quiet        time.Duration `mapstructure:"quiet"`
+	ThreatAfter  time.Duration `mapstructure:"threat_after"`
 }
 
 // Webhook is one control-room endpoint.
 type Webhook struct {
+	Name       string        `mapstructure:"name"` // sink name in logs, metrics and the outbox; "" = the URL's host
 	URL        string        `mapstructure:"url"`
 	SecretFile string        `mapstructure:"secret_file"`
 	Timeout    time.Duration `mapstructure:"timeout"`
+	CAFile     string        `mapstructure:"ca_file"` // PEM CA bundle for https; "" = system roots
+	// Filters; empty = all.
+	Zones      []string `mapstructure:"zones"`
+	Severities []string `mapstructure:"severities"`
+	Types      []string `mapstructure:"types"`
 }
 
 // Web configures the HTTP server (metrics, health, API).
 type Web struct {
 	ListenAddress string `mapstructure:"listen_address"`
 	TelemetryPath string `mapstructure:"telemetry_path"`
+	// ConfigFile is an exporter-toolkit web configuration (TLS, basic
+	// auth); "" serves plain HTTP to everyone.
+	ConfigFile string `mapstructure:"config_file"`
 }
 
 // Log configures the logger.
@@ -138,8 +155,10 @@ func Default() *Config {
 			Warmup:            30 * time.Second,
 		},
 		Alerts: Alerts{
-			Quiet:       60 * time.Second,
-			ThreatAfter: 30 * time.Second,
+			Quiet:        60 * time.Second,
+			ThreatAfter:  30 * time.Second,
+			Alertmanager: Alertmanager{Timeout: 5 * time.Second, Resend: time.Minute},
+			Tamper:       Tamper{Sweeps: 1, JamRiseDB: 6, BlindDropDB: 6, ClipRatio: 0.01, DownAfter: 10 * time.Second},
 		},
 		Web: Web{ListenAddress: ":9818", TelemetryPath: "/metrics"},
 		Log: Log{Level: "info", Format: "logfmt"},

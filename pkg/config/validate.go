@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
+
 	"github.com/cellwatch/cellwatch/pkg/iq"
 	"github.com/cellwatch/cellwatch/pkg/source"
 )
@@ -108,6 +110,7 @@ func (c *Config) Validate() error {
 			bad(key+".timeout", "%v must be greater than 0", w.Timeout)
 		}
 	}
+	errs = append(errs, c.validateAlerts(planBands)...)
 	if d := c.Alerts.Quiet; d <= 0 {
 		bad("alerts.quiet", "%v must be greater than 0", d)
 	}
@@ -125,6 +128,11 @@ func (c *Config) Validate() error {
 		bad("web.telemetry_path", "%q is reserved for the health, readiness and reload endpoints", p)
 	case strings.ContainsAny(p, "{}?# \t"):
 		bad("web.telemetry_path", "%q must be a plain path (no {, }, ?, # or spaces)", p)
+	}
+	if c.Web.ConfigFile != "" {
+		if err := web.Validate(c.Web.ConfigFile); err != nil {
+			bad("web.config_file", "%q: %v", c.Web.ConfigFile, err)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

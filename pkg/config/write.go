@@ -58,6 +58,11 @@ func toNode(v reflect.Value) *yaml.Node {
 		return scalar("!!int", strconv.FormatInt(v.Int(), 10))
 	case reflect.Float64:
 		return scalar("", strconv.FormatFloat(v.Float(), 'f', -1, 64))
+	case reflect.Pointer: // optional values (alerts.zones[].min_power_dbm)
+		if v.IsNil() {
+			return scalar("!!null", "null")
+		}
+		return toNode(v.Elem())
 	}
 	panic(fmt.Sprintf("config: no YAML form for %s", v.Type()))
 }

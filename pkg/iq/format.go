@@ -1,6 +1,7 @@
 // Package iq knows the sample formats cellwatch reads and writes (cu8, cs8,
-// cs16, cf32, all little-endian interleaved I/Q), SigMF metadata, and the
-// rtl_433-style hints that recording names carry.
+// cs16, cf32, all little-endian interleaved I/Q), SigMF metadata, the
+// rtl_433-style hints that recording names carry, and the resampling and
+// mixing that turn other radios' recordings into RTL-SDR-like input.
 package iq
 
 import (

@@ -5,14 +5,42 @@ package metrics
 
 import (
 	"runtime"
+	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Build identifies the binary; set by the linker (-X) in release builds.
+// A Revision left empty is taken from the VCS stamp the Go toolchain puts
+// in binaries built inside a checkout (vcs.revision), so a plain `go build`
+// still tells which commit it is.
 type Build struct {
 	Version, Revision string
+}
+
+// revisionFromBuildInfo is the commit the binary was built from, with
+// "-dirty" when the tree had changes, or "" when the toolchain recorded none
+// (go run, go test, builds outside a checkout).
+func revisionFromBuildInfo() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
 }
 
 // Metrics are the collectors the daemon updates.
@@ -37,11 +65,15 @@ type Metrics struct {
 	DeliveryLatency  *prometheus.HistogramVec
 	ConfigReloadOK   prometheus.Gauge
 	ConfigReloadTime prometheus.Gauge
+	SensorBlind      *prometheus.GaugeVec
 }
 
 // New registers every metric on a fresh registry, with Go and process
 // collectors.
 func New(b Build) *Metrics {
+	if b.Revision == "" {
+		b.Revision = revisionFromBuildInfo()
+	}
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	f(collectors.NewGoCollector())
@@ -123,16 +155,20 @@ func New(b Build) *Metrics {
 		}, []string{"sink"}),
 		ConfigReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cellwatch_config_last_reload_successful",
-			Help: "1 if the last configuration load succeeded.",
+			Help: "1 if the last configuration reload (SIGHUP or POST /-/reload) succeeded, 0 if the file was rejected and the running configuration kept.",
 		}),
 		ConfigReloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cellwatch_config_last_reload_success_timestamp_seconds",
-			Help: "Unix time of the last successful configuration load.",
+			Help: "Unix time of the last successful configuration load (start-up or reload).",
 		}),
+		SensorBlind: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cellwatch_sensor_blind",
+			Help: "1 while the sensor cannot see phones in the band: its noise floor collapsed (antenna cut, receiver dead) or was lifted by jamming; 0 when it watches normally.",
+		}, []string{"band"}),
 	}
 	for _, c := range []prometheus.Collector{m.SDRUp, m.SamplesTotal, m.DroppedTotal, m.ReconnectsTotal, m.RetunesTotal, m.ClippedRatio, m.SweepDuration,
 		m.NoiseFloor, m.PeakPower, m.Occupancy, m.DetectionsTotal, m.BurstsTotal, m.AlertsFiring, m.OutboxPending,
-		m.Notifications, m.DeliveryLatency, m.ConfigReloadOK, m.ConfigReloadTime} {
+		m.Notifications, m.DeliveryLatency, m.ConfigReloadOK, m.ConfigReloadTime, m.SensorBlind} {
 		f(c)
 	}
 	return m

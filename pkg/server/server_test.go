@@ -13,7 +13,7 @@ import (
 
 func TestEndpoints(t *testing.T) {
 	m := metrics.New(metrics.Build{Version: "1.2.3", Revision: "abc"})
-	s := New(m.Registry, "/metrics", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := New(Config{Registry: m.Registry, TelemetryPath: "/metrics", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	get := func(path string) (int, string) {

@@ -229,3 +229,22 @@ func (ls *lteSynth) renderPRACH(seg []complex128, segN0 int64, t *tx, dc float64
 	nB := min(int64(math.Ceil((tu+prachSeqTs*lteTs)*fs)), segN0+int64(len(seg)))
 	ls.prach.symbol(seg, segN0, nA, nB, tu, dc, off0, x, amp/math.Sqrt(nzc))
 }
+
+// renderSRS adds a sounding reference symbol: a Zadoff-Chu sequence on
+// every other subcarrier (comb 2) of t's RBs, one SC-FDMA symbol with its
+// cyclic prefix (36.211 §5.5.3).
+func (ls *lteSynth) renderSRS(seg []complex128, segN0 int64, t *tx, dc float64, nRBc int, amp float64, r *rand.Rand) {
+	fs := ls.grid.fs
+	m := 6 * t.nRB // tones on the comb
+	zc := ls.zadoffChu(r, m)
+	comb := make([]complex128, 2*m)
+	for i, v := range zc {
+		comb[2*i] = v
+	}
+	off0 := (float64(12*t.rb-6*nRBc) + 0.5) * 15e3
+	start := t.start.Seconds()
+	tu := start + 144*lteTs
+	nA := max(int64(math.Ceil(start*fs)), segN0)
+	nB := min(int64(math.Ceil((tu+2048*lteTs)*fs)), segN0+int64(len(seg)))
+	ls.grid.symbol(seg, segN0, nA, nB, tu, dc, off0, comb, amp/math.Sqrt(float64(m)))
+}

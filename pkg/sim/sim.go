@@ -36,6 +36,11 @@ type Simulator struct {
 	segs     map[segKey]*segment
 	free     [][]complex128
 	buf      []complex128
+
+	rx        rxState
+	wides     []*wideSource // downlink carriers and jammers
+	wideTones []complex128
+	wideW     []float64
 }
 
 // emitter is a phone or chirper with its activity streams.
@@ -48,6 +53,7 @@ type emitter struct {
 	halfBW     float64 // half the widest occupied band, for quick visibility tests
 	phone      *Phone
 	chirper    *Chirper
+	tetra      *Tetra
 	pp         *phonePlan
 	planner    planner
 	streams    []*stream
@@ -89,12 +95,19 @@ func New(sc *Scene, sampleRate float64) (*Simulator, error) {
 	cp.Chirpers = slices.Clone(sc.Chirpers)
 	cp.Cells = slices.Clone(sc.Cells)
 	cp.Walls = slices.Clone(sc.Walls)
+	cp.Carriers = slices.Clone(sc.Carriers)
+	cp.Tetras = slices.Clone(sc.Tetras)
+	cp.Events = slices.Clone(sc.Events)
+	cp.Sensors = slices.Clone(sc.Sensors)
+	for i := range cp.Phones {
+		cp.Phones[i].HopFreqsHz = slices.Clone(sc.Phones[i].HopFreqsHz)
+	}
 	s := &Simulator{
 		sc:    &cp,
 		fs:    sampleRate,
 		tune:  900e6,
 		fsDBm: cp.Sensor.fullScale(),
-		noise: rngFor(cp.Seed, "\x00noise"),
+		noise: rngFor(cp.Seed, "\x00noise"+cp.receiverKey()),
 		segs:  map[segKey]*segment{},
 		buf:   make([]complex128, genBlock),
 	}
@@ -115,7 +128,7 @@ func New(sc *Scene, sampleRate float64) (*Simulator, error) {
 		if lvl == 0 {
 			lvl = DefaultDCOffsetDBFS
 		}
-		s.dc = cmplx.Rect(math.Pow(10, lvl/20), 2*math.Pi*rngFor(cp.Seed, "\x00dc").Float64())
+		s.dc = cmplx.Rect(math.Pow(10, lvl/20), 2*math.Pi*rngFor(cp.Seed, "\x00dc"+cp.receiverKey()).Float64())
 	}
 	if cp.Spurs {
 		lvl := cp.SpurDBm
@@ -130,17 +143,25 @@ func New(sc *Scene, sampleRate float64) (*Simulator, error) {
 		if c, ok := cp.cellAt(p.Cell, p.X, p.Y); ok {
 			e.cell, e.zone = c.Name, c.Zone
 		}
-		pl := cp.PathLossDB(p.X, p.Y, p.FreqHz) + p.ExtraLossDB
+		pl := cp.PathLossDB(p.X, p.Y, p.FreqHz) + p.ExtraLossDB + cp.shadowDB(p.ID, cp.Sensor.Name)
 		e.pp = newPhonePlan(cp.Seed, p, pl)
 		e.planner = e.pp
 		e.halfBW = 150e3
-		if p.Tech == detect.LTE {
+		switch p.Tech {
+		case detect.LTE, detect.NR:
 			e.halfBW = p.BandwidthHz / 2
+		case detect.UMTS:
+			e.halfBW = 2.5e6
+		case detect.GSM:
+			for _, f := range p.HopFreqsHz {
+				e.halfBW = max(e.halfBW, math.Abs(f-p.FreqHz)+150e3)
+			}
 		}
 		for j, a := range p.Schedule {
 			e.streams = append(e.streams, &stream{act: a, idx: j})
 		}
 		e.info = s.phoneInfo(e, pl)
+		s.fillLinks(e)
 		s.emitters = append(s.emitters, e)
 	}
 	for i := range cp.Chirpers {
@@ -150,11 +171,32 @@ func New(sc *Scene, sampleRate float64) (*Simulator, error) {
 		e.streams = []*stream{{act: Activity{Kind: "chirp", Start: c.Start, Every: c.Period}}}
 		e.info = EmitterInfo{ID: c.Name, Tech: detect.Clutter, FreqHz: c.FreqHz, BandwidthHz: bw,
 			RxPowerDBm: c.RxPowerDBm, SNRdB: c.RxPowerDBm - s.NoiseDBm(bw), SNRBandwidthHz: bw}
+		s.fillLinks(e)
 		s.emitters = append(s.emitters, e)
+	}
+	for i := range cp.Tetras {
+		c := &cp.Tetras[i]
+		e := &emitter{idx: len(s.emitters), id: c.Name, tech: detect.Clutter, freqHz: c.FreqHz, halfBW: tetraBW / 2, tetra: c, planner: tetraPlan{c}}
+		e.streams = []*stream{{act: Activity{Kind: "tetra", Start: c.Start, Duration: c.Duration, Every: c.Every}}}
+		e.info = EmitterInfo{ID: c.Name, Tech: detect.Clutter, FreqHz: c.FreqHz, BandwidthHz: tetraBW,
+			RxPowerDBm: c.RxPowerDBm, SNRdB: c.RxPowerDBm - s.NoiseDBm(tetraBW), SNRBandwidthHz: tetraBW}
+		s.fillLinks(e)
+		s.emitters = append(s.emitters, e)
+	}
+	for i := range cp.Carriers {
+		if c := &cp.Carriers[i]; c.Kind != CarrierCW {
+			s.wides = append(s.wides, carrierSource(c))
+		}
+	}
+	for i := range cp.Events {
+		if e := &cp.Events[i]; e.Kind == EventJammer {
+			s.wides = append(s.wides, s.jamSource(i, e))
+		}
 	}
 	if len(cp.Phones) > 0 {
 		s.tune = cp.Phones[0].FreqHz
 	}
+	s.initRx()
 	return s, nil
 }
 
@@ -183,6 +225,9 @@ func (s *Simulator) Tune(freqHz float64) {
 	if freqHz != s.tune {
 		s.tune = freqHz
 		s.tuneGen++
+		if s.rx.on {
+			s.retuned()
+		}
 	}
 }
 
@@ -225,6 +270,10 @@ func (s *Simulator) Generate(dst []byte) int {
 }
 
 func (s *Simulator) block(dst []byte, n int) {
+	if s.rx.on {
+		s.blockChain(dst, n)
+		return
+	}
 	buf := s.buf[:n]
 	n0 := s.n
 	sig := s.sigma
@@ -298,7 +347,7 @@ func (s *Simulator) visible(f, half float64) bool {
 func (s *Simulator) addEmitters(buf []complex128, n0 int64) {
 	n1 := n0 + int64(len(buf))
 	t0, t1 := s.timeOf(n0), s.timeOf(n1)
-	const margin = 20 * time.Microsecond // GSM ramps, rounding
+	const margin = 250 * time.Microsecond // GSM ramps, TETRA pulse tails, rounding
 	for _, e := range s.emitters {
 		for si, st := range e.streams {
 			s.expand(e, st, t1+margin)
@@ -373,8 +422,11 @@ func (s *Simulator) segment(e *emitter, si, occ, i int, t *tx) *segment {
 		return sg
 	}
 	pre, post := 0.0, 0.0
-	if t.kind == kGSMNormal || t.kind == kGSMAccess {
+	switch t.kind {
+	case kGSMNormal, kGSMAccess:
 		pre, post = gsmRampSecs/2, gsmRampSecs/2
+	case kTetra:
+		pre, post = tetraSpan/tetraSymRate, tetraSpan/tetraSymRate
 	}
 	a := int64(math.Ceil((t.start.Seconds() - pre) * s.fs))
 	b := int64(math.Ceil((t.end.Seconds() + post) * s.fs))
@@ -396,13 +448,19 @@ func (s *Simulator) segment(e *emitter, si, occ, i int, t *tx) *segment {
 		if t.kind == kGSMAccess {
 			n = gsmAccessLen
 		}
-		renderGSM(sg.data, a, s.fs, t.start.Seconds(), n, gsmBits(t.kind, r), df, amp)
+		renderGSM(sg.data, a, s.fs, t.start.Seconds(), n, gsmBits(t.kind, r), t.freqHz-s.tune, amp)
 	case kPUSCH, kPUCCH:
 		s.lte.renderRB(sg.data, a, t, df, e.pp.nRB, amp, r)
 	case kPRACH:
 		s.lte.renderPRACH(sg.data, a, t, df, e.pp.nRB, amp, r)
 	case kChirp:
 		renderChirp(sg.data, a, s.fs, t.start.Seconds(), e.chirper, df, amp, r)
+	case kTetra:
+		renderTetra(sg.data, a, s.fs, t.start.Seconds(), t.end.Seconds(), df, amp, r)
+	case kSRS:
+		s.lte.renderSRS(sg.data, a, t, df, e.pp.nRB, amp, r)
+	case kUMTS:
+		s.renderUMTS(sg.data, a, t, e)
 	}
 	return sg
 }

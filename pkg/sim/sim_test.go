@@ -564,7 +564,7 @@ func TestWriteTruthJSON(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	bad := []Phone{
-		{ID: "a", Tech: detect.UMTS, FreqHz: 900e6},
+		{ID: "a", Tech: detect.Tech("wimax"), FreqHz: 900e6},
 		{ID: "b", Tech: detect.LTE, FreqHz: 847e6, BandwidthHz: 7e6},
 		{ID: "c", Tech: detect.GSM, FreqHz: 898e6, Schedule: []Activity{{Kind: Data}}},
 		{ID: "d", Tech: detect.GSM, FreqHz: 898e6, Schedule: []Activity{{Kind: Call, Duration: time.Minute, Every: time.Second}}},
@@ -630,3 +630,5 @@ func TestOtherSampleRates(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkGenerateLive(b *testing.B) { benchGenerate(b, builtin(b, "corridor-live"), 898.4e6) }

@@ -60,6 +60,59 @@ type EmitterInfo struct {
 	RxPowerDBm     float64
 	SNRdB          float64
 	SNRBandwidthHz float64
+	// PerSensor is the link to every sensor of the scene, in SensorList
+	// order (for clutter and carriers, given at the sensor: the same
+	// everywhere).
+	PerSensor []SensorLink
+}
+
+// SensorLink is an emitter's link budget to one sensor.
+type SensorLink struct {
+	Sensor, Zone string
+	PathLossDB   float64
+	RxPowerDBm   float64 // in SNRBandwidthHz, like EmitterInfo.RxPowerDBm
+	SNRdB        float64
+}
+
+// linkOffsets returns, per sensor, the dB to add to a power received at the
+// rendered sensor to get the power at that sensor.
+func (s *Simulator) linkOffsets(e *emitter) []float64 {
+	out := make([]float64, len(e.info.PerSensor))
+	for i, l := range e.info.PerSensor {
+		out[i] = l.RxPowerDBm - e.info.RxPowerDBm
+	}
+	return out
+}
+
+// PowerAtSensors returns r's received power (dBm) at every sensor of the
+// scene, in SensorList order.
+func (s *Simulator) PowerAtSensors(r TruthRecord) []float64 {
+	for _, e := range s.emitters {
+		if e.id == r.Emitter {
+			off := s.linkOffsets(e)
+			for i := range off {
+				off[i] += r.PowerDBm
+			}
+			return off
+		}
+	}
+	return nil
+}
+
+// fillLinks computes e's PerSensor from its path loss to each sensor
+// (fixed received power for emitters placed at no position).
+func (s *Simulator) fillLinks(e *emitter) {
+	in := &e.info
+	for _, se := range s.sc.SensorList() {
+		l := SensorLink{Sensor: se.Name, Zone: se.Zone, RxPowerDBm: in.RxPowerDBm}
+		noise := -174 + se.noiseFigure() + 10*math.Log10(in.SNRBandwidthHz)
+		if p := e.phone; p != nil {
+			l.PathLossDB = s.sc.PathLossAtDB(se, p.X, p.Y, p.FreqHz) + p.ExtraLossDB + s.sc.shadowDB(p.ID, se.Name)
+			l.RxPowerDBm = in.RxPowerDBm + in.PathLossDB - l.PathLossDB
+		}
+		l.SNRdB = l.RxPowerDBm - noise
+		in.PerSensor = append(in.PerSensor, l)
+	}
 }
 
 func (s *Simulator) phoneInfo(e *emitter, pl float64) EmitterInfo {
@@ -67,8 +120,11 @@ func (s *Simulator) phoneInfo(e *emitter, pl float64) EmitterInfo {
 	in := EmitterInfo{ID: p.ID, Tech: p.Tech, Cell: e.cell, Zone: e.zone, X: p.X, Y: p.Y,
 		FreqHz: p.FreqHz, BandwidthHz: p.BandwidthHz, TxPowerDBm: p.TxPowerDBm, PathLossDB: pl}
 	in.SNRBandwidthHz = 180e3
-	if p.Tech == detect.GSM {
+	switch p.Tech {
+	case detect.GSM:
 		in.BandwidthHz, in.SNRBandwidthHz = 200e3, 200e3
+	case detect.UMTS:
+		in.BandwidthHz, in.SNRBandwidthHz = 5e6, umtsChipRate
 	}
 	in.RxPowerDBm = p.TxPowerDBm - pl
 	in.SNRdB = in.RxPowerDBm - s.NoiseDBm(in.SNRBandwidthHz)
@@ -174,6 +230,9 @@ type (
 		SampleRate   float64        `json:"sample_rate"`
 		DurationS    float64        `json:"duration_s"`
 		Sensor       jsonSensor     `json:"sensor"`
+		Sensors      []jsonSensor   `json:"sensors"`
+		Events       []jsonEvent    `json:"events,omitempty"`
+		Carriers     []jsonCarrier  `json:"carriers,omitempty"`
 		NoiseDBmHz   float64        `json:"noise_dbm_per_hz"`
 		FullScaleDBm float64        `json:"full_scale_dbm"`
 		SpursHz      []float64      `json:"spurs_hz,omitempty"`
@@ -186,6 +245,31 @@ type (
 		Zone string  `json:"zone"`
 		X    float64 `json:"x_m"`
 		Y    float64 `json:"y_m"`
+	}
+	jsonEvent struct {
+		Kind   string  `json:"kind"`
+		AtS    float64 `json:"at_s"`
+		UntilS float64 `json:"until_s,omitempty"`
+		LossDB float64 `json:"loss_db,omitempty"`
+		LowHz  float64 `json:"low_hz,omitempty"`
+		HighHz float64 `json:"high_hz,omitempty"`
+		RiseDB float64 `json:"rise_db,omitempty"`
+	}
+	jsonCarrier struct {
+		Name        string  `json:"name"`
+		Kind        string  `json:"kind"`
+		FreqHz      float64 `json:"freq_hz"`
+		BandwidthHz float64 `json:"bandwidth_hz"`
+		RxPowerDBm  float64 `json:"rx_power_dbm"`
+		StartS      float64 `json:"start_s"`
+		UntilS      float64 `json:"until_s,omitempty"`
+	}
+	jsonLink struct {
+		Sensor     string  `json:"sensor"`
+		Zone       string  `json:"zone"`
+		PathLossDB float64 `json:"path_loss_db"`
+		RxPowerDBm float64 `json:"rx_power_dbm"`
+		SNRdB      float64 `json:"snr_db"`
 	}
 	jsonEmitter struct {
 		ID          string      `json:"id"`
@@ -201,6 +285,7 @@ type (
 		RxPowerDBm  float64     `json:"rx_power_dbm"`
 		SNRdB       float64     `json:"snr_db"`
 		SNRBwHz     float64     `json:"snr_bandwidth_hz"`
+		PerSensor   []jsonLink  `json:"per_sensor"`
 	}
 	jsonActivity struct {
 		Emitter     string      `json:"emitter"`
@@ -226,6 +311,9 @@ type (
 		PowerDBm    float64     `json:"power_dbm"`
 		Cell        string      `json:"cell,omitempty"`
 		Zone        string      `json:"zone,omitempty"`
+		// SensorPowers: in a multi-sensor scene, the power at each sensor
+		// of "sensors", in that order.
+		SensorPowers []float64 `json:"sensor_power_dbm,omitempty"`
 	}
 )
 
@@ -245,6 +333,7 @@ func (s *Simulator) WriteTruthJSON(w io.Writer) error {
 	doc := jsonTruth{
 		Scene: sc.Name, Seed: sc.Seed, SampleRate: s.fs, DurationS: now.Seconds(),
 		Sensor:       jsonSensor{sc.Sensor.Name, sc.Sensor.Zone, sc.Sensor.X, sc.Sensor.Y},
+		Sensors:      []jsonSensor{},
 		NoiseDBmHz:   -174 + sc.Sensor.noiseFigure(),
 		FullScaleDBm: s.fsDBm,
 		Emitters:     []jsonEmitter{},
@@ -254,17 +343,42 @@ func (s *Simulator) WriteTruthJSON(w io.Writer) error {
 	if sc.Spurs {
 		doc.SpursHz = Spurs(24e6, 1766e6)
 	}
+	multi := len(sc.SensorList()) > 1
+	for _, se := range sc.SensorList() {
+		doc.Sensors = append(doc.Sensors, jsonSensor{se.Name, se.Zone, se.X, se.Y})
+	}
+	for _, e := range sc.Events {
+		doc.Events = append(doc.Events, jsonEvent{e.Kind, e.At.Seconds(), e.Until.Seconds(), e.LossDB, e.LowHz, e.HighHz, e.RiseDB})
+	}
+	for _, c := range sc.Carriers {
+		doc.Carriers = append(doc.Carriers, jsonCarrier{c.Name, c.Kind, c.FreqHz, c.occupiedHz(), c.RxPowerDBm, c.Start.Seconds(), c.Until.Seconds()})
+	}
+	offsets := map[string][]float64{}
+	for _, em := range s.emitters {
+		offsets[em.id] = s.linkOffsets(em)
+	}
 	for _, e := range s.Emitters() {
+		links := make([]jsonLink, 0, len(e.PerSensor))
+		for _, l := range e.PerSensor {
+			links = append(links, jsonLink{l.Sensor, l.Zone, r2(l.PathLossDB), r2(l.RxPowerDBm), r2(l.SNRdB)})
+		}
 		doc.Emitters = append(doc.Emitters, jsonEmitter{e.ID, e.Tech, e.Cell, e.Zone, e.X, e.Y, e.FreqHz,
-			e.BandwidthHz, e.TxPowerDBm, r2(e.PathLossDB), r2(e.RxPowerDBm), r2(e.SNRdB), e.SNRBandwidthHz})
+			e.BandwidthHz, e.TxPowerDBm, r2(e.PathLossDB), r2(e.RxPowerDBm), r2(e.SNRdB), e.SNRBandwidthHz, links})
 	}
 	for _, a := range acts {
 		doc.Activities = append(doc.Activities, jsonActivity{a.Emitter, a.Tech, a.Kind, a.Occurrence,
 			a.Start.Seconds(), a.End.Seconds(), a.FreqHz, a.BandwidthHz, a.Bursts, a.Cell, a.Zone})
 	}
 	for _, t := range txs {
+		var per []float64
+		if multi {
+			per = make([]float64, len(offsets[t.Emitter]))
+			for i, o := range offsets[t.Emitter] {
+				per[i] = r2(t.PowerDBm + o)
+			}
+		}
 		doc.Tx = append(doc.Tx, jsonTx{t.Emitter, t.Tech, t.Kind, t.Start.Seconds(), t.End.Seconds(),
-			t.FreqHz, t.BandwidthHz, r2(t.PowerDBm), t.Cell, t.Zone})
+			t.FreqHz, t.BandwidthHz, r2(t.PowerDBm), t.Cell, t.Zone, per})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")

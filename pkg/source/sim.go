@@ -58,7 +58,8 @@ func (s *Sim) Info() Info {
 
 var errSimClosed = errors.New("source: sim closed")
 
-// Tune retunes; there is no settling in the simulation.
+// Tune retunes; a scene whose sensor has a settle_tau renders the unsettled
+// samples after it, like a dongle.
 func (s *Sim) Tune(ctx context.Context, freqHz float64) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"time"
+
+	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/server"
+	"github.com/cellwatch/cellwatch/pkg/sweep"
+)
+
+// The sweep side publishes to the HTTP side and to systemd here; nothing
+// flows back.
+
+// markReady flips /-/ready and tells systemd, once the first sweep (or the
+// first chunk of a recording) completed.
+func (d *daemon) markReady() {
+	d.srv.SetReady(true)
+	d.notify.firstSweep()
+}
+
+// publishHop makes the hop's levels visible on /api/v1/spectrum and
+// records the receiver's progress for the watchdog.
+func (d *daemon) publishHop(r *receiver, h *sweep.HopReport) {
+	unit := "dBm"
+	if r.fullDBm != r.fullDBm { // NaN: uncalibrated
+		unit = "dBFS"
+	}
+	d.spectrum.Update(server.HopLevel{
+		Device: r.cfg.Name, Band: h.Hop.Band, CenterHz: h.Hop.CenterHz, LowHz: h.Hop.LowHz, HighHz: h.Hop.HighHz,
+		Unit: unit, Floor: server.Level(r.dBm(h.FloorDBFS)), Peak: server.Level(r.dBm(h.PeakDBFS)),
+		Occupancy: h.Occupancy, Time: h.Wall,
+	})
+	// The band's blind flag exists (at 0) from its first hop on, so that
+	// dashboards and rules see every swept band; the tamper detector sets it.
+	d.m.SensorBlind.WithLabelValues(h.Hop.Band).Add(0)
+	d.notify.hop(r.cfg.Name, time.Now())
+}
+
+// publishEmission adds a detected handset emission to /api/v1/emissions.
+func (d *daemon) publishEmission(r *receiver, e detect.Emission, first, last time.Time) {
+	rec := server.Emission{
+		FirstSeen: first.UTC(), LastSeen: last.UTC(),
+		Site: d.cfg.Sensor.Site, Sensor: d.cfg.Sensor.ID, Zone: d.cfg.Sensor.Zone, Source: r.cfg.Name,
+		FreqHz: e.FreqHz, BandwidthHz: e.BandwidthHz, Tech: string(e.Tech), Band: e.Band, Bursts: e.Bursts,
+		SNRdB: e.SNRdB, PowerDBFS: e.PowerDBFS,
+	}
+	if e.HasDBm {
+		rec.PowerDBm = &e.PowerDBm
+	}
+	d.emissions.Add(rec)
+}
+
+// feedWatchdog pings systemd's watchdog while every sweeping receiver
+// progresses; receivers being reopened and recordings are left out.
+func (d *daemon) feedWatchdog(now time.Time) {
+	var sweeping []string
+	for _, r := range d.rx {
+		r.healthMu.Lock()
+		failed := r.failed
+		r.healthMu.Unlock()
+		if !r.stream && !failed {
+			sweeping = append(sweeping, r.cfg.Name)
+		}
+	}
+	if stuck := d.notify.tick(now, sweeping); len(stuck) > 0 {
+		d.log.Error("receivers completed no hop for too long; no longer feeding the systemd watchdog, which will restart cellwatch",
+			"receivers", stuck, "after", d.notify.stuckAfter())
+	}
+}

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// HopLevel is what one hop of the latest sweep saw: the slice of the band
+// it owns, the learned noise floor and the strongest power in it, per
+// 200 kHz channel. A sweep's hops side by side are a coarse spectrum of the
+// uplink bands (one point per ~2 MHz), bounded by the hop plan's size.
+type HopLevel struct {
+	Device    string    `json:"device"`
+	Band      string    `json:"band"`
+	CenterHz  float64   `json:"center_hz"`
+	LowHz     float64   `json:"low_hz"`
+	HighHz    float64   `json:"high_hz"`
+	Unit      string    `json:"unit"` // dBm when the receiver is calibrated, else dBFS
+	Floor     *float64  `json:"floor"`
+	Peak      *float64  `json:"peak"`
+	Occupancy float64   `json:"occupancy_ratio"`
+	Time      time.Time `json:"time"` // when the hop's dwell started
+}
+
+// Level turns a level into a HopLevel field: nil (JSON null) when the hop
+// had nothing to measure (−Inf, NaN), since JSON has no infinities.
+func Level(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+// Spectrum holds the latest level of every hop of every receiver: the
+// sweep side updates a hop after each dwell, the API reads a copy.
+type Spectrum struct {
+	mu   sync.Mutex
+	hops map[spectrumKey]HopLevel
+}
+
+type spectrumKey struct {
+	device string
+	low    float64
+}
+
+// NewSpectrum makes an empty spectrum.
+func NewSpectrum() *Spectrum { return &Spectrum{hops: map[spectrumKey]HopLevel{}} }
+
+// Update replaces the hop's previous level.
+func (s *Spectrum) Update(h HopLevel) {
+	s.mu.Lock()
+	s.hops[spectrumKey{h.Device, h.LowHz}] = h
+	s.mu.Unlock()
+}
+
+// Hops returns the hops of device and band ("" for all), by device then
+// frequency.
+func (s *Spectrum) Hops(device, band string) []HopLevel {
+	s.mu.Lock()
+	out := make([]HopLevel, 0, len(s.hops))
+	for _, h := range s.hops {
+		if (device == "" || h.Device == device) && (band == "" || h.Band == band) {
+			out = append(out, h)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b HopLevel) int {
+		return cmp.Or(strings.Compare(a.Device, b.Device), cmp.Compare(a.LowHz, b.LowHz))
+	})
+	return out
+}
+
+func (s *Server) serveSpectrum(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for k, vs := range q {
+		if k != "device" && k != "band" {
+			writeAPIError(w, http.StatusBadRequest, fmt.Errorf("unknown query parameter %q (known: device, band)", k))
+			return
+		}
+		if len(vs) > 1 {
+			writeAPIError(w, http.StatusBadRequest, fmt.Errorf("query parameter %q is given %d times; give it once", k, len(vs)))
+			return
+		}
+	}
+	writeAPIData(w, map[string]any{"hops": s.spectrum.Hops(q.Get("device"), q.Get("band"))})
+}
