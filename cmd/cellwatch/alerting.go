@@ -56,12 +56,7 @@ func (d *daemon) setupAlerts() error {
 		return fmt.Errorf("alerts: %w", err)
 	}
 
-	gc := alert.GateConfig{M: 1, K: 1}
-	for _, z := range cfg.Alerts.Zones {
-		if z.Zone == cfg.Sensor.Zone {
-			gc = alert.GateConfig{MinSNRdB: z.MinSNRdB, MinPowerDBm: z.MinPowerDBm, M: z.Persistence.M, K: z.Persistence.K}
-		}
-	}
+	gc := gateConfig(cfg)
 	a.gate = alert.NewGate(gc)
 	if gc.MinPowerDBm != nil {
 		for _, r := range d.rx {
@@ -72,30 +67,8 @@ func (d *daemon) setupAlerts() error {
 		}
 	}
 
-	for _, ar := range cfg.Alerts.Allowlist {
-		rule := alert.AllowRule{Name: ar.Name, Zones: ar.Zones, Bands: ar.Bands, Reason: ar.Reason}
-		for _, day := range ar.Days {
-			rule.Days = append(rule.Days, time.Weekday(slices.Index(config.Weekdays, day)))
-		}
-		if ar.From != "" {
-			rule.From, _ = config.ParseClock(ar.From) // validated
-			rule.To, _ = config.ParseClock(ar.To)
-			if rule.To == 24*time.Hour && rule.From == 0 {
-				rule.To = 0 // 00:00–24:00 is all day
-			}
-		}
-		for _, t := range ar.Techs {
-			rule.Techs = append(rule.Techs, detect.Tech(t))
-		}
-		a.allow = append(a.allow, rule)
-		if a.suppressed[ar.Name], err = alert.NewEngine(engineCfg); err != nil {
-			return fmt.Errorf("alerts: %w", err)
-		}
-	}
-	if len(a.allow) > 0 {
-		if a.audit, err = alert.OpenAuditLog(cfg.Storage.Dir); err != nil {
-			return fmt.Errorf("storage.dir: %w", err)
-		}
+	if err := d.setAllowlist(cfg); err != nil {
+		return err
 	}
 
 	tc := cfg.Alerts.Tamper
@@ -152,6 +125,69 @@ func (d *daemon) setupAlerts() error {
 		}
 		return fmt.Errorf("alerts: %w", err)
 	}
+	return nil
+}
+
+// gateConfig is the gate of the sensor's zone (alerts.zones), or a gate
+// that passes everything on first evidence.
+func gateConfig(cfg *config.Config) alert.GateConfig {
+	gc := alert.GateConfig{M: 1, K: 1}
+	for _, z := range cfg.Alerts.Zones {
+		if z.Zone == cfg.Sensor.Zone {
+			gc = alert.GateConfig{MinSNRdB: z.MinSNRdB, MinPowerDBm: z.MinPowerDBm, M: z.Persistence.M, K: z.Persistence.K}
+		}
+	}
+	return gc
+}
+
+// setAllowlist installs cfg's allowlist, at start and on a reload (under
+// alertMu then). A rule keeps the alerts it is suppressing across a reload
+// when its name stays; the audit log opens with the first rule. The
+// allowlist and its audit log live in storage.dir, which only a restart
+// changes, so a reload that brings the first rule needs it set already.
+func (d *daemon) setAllowlist(cfg *config.Config) error {
+	a := d.al
+	engineCfg := alert.EngineConfig{Site: d.cfg.Sensor.Site, Sensor: d.cfg.Sensor.ID, Zone: d.cfg.Sensor.Zone,
+		Quiet: d.cfg.Alerts.Quiet, ThreatAfter: d.cfg.Alerts.ThreatAfter}
+	var rules []alert.AllowRule
+	suppressed := map[string]*alert.Engine{}
+	for _, ar := range cfg.Alerts.Allowlist {
+		rule := alert.AllowRule{Name: ar.Name, Zones: ar.Zones, Bands: ar.Bands, Reason: ar.Reason}
+		for _, day := range ar.Days {
+			rule.Days = append(rule.Days, time.Weekday(slices.Index(config.Weekdays, day)))
+		}
+		if ar.From != "" {
+			rule.From, _ = config.ParseClock(ar.From) // validated
+			rule.To, _ = config.ParseClock(ar.To)
+			if rule.To == 24*time.Hour && rule.From == 0 {
+				rule.To = 0 // 00:00–24:00 is all day
+			}
+		}
+		for _, t := range ar.Techs {
+			rule.Techs = append(rule.Techs, detect.Tech(t))
+		}
+		rules = append(rules, rule)
+		if e, ok := a.suppressed[ar.Name]; ok {
+			suppressed[ar.Name] = e
+			continue
+		}
+		e, err := alert.NewEngine(engineCfg)
+		if err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+		suppressed[ar.Name] = e
+	}
+	if len(rules) > 0 && a.audit == nil {
+		if d.cfg.Storage.Dir == "" {
+			return errors.New("alerts.allowlist: the running daemon has no storage.dir for the audit log; set storage.dir and restart")
+		}
+		audit, err := alert.OpenAuditLog(d.cfg.Storage.Dir)
+		if err != nil {
+			return fmt.Errorf("storage.dir: %w", err)
+		}
+		a.audit = audit
+	}
+	a.allow, a.suppressed = rules, suppressed
 	return nil
 }
 

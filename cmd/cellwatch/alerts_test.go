@@ -715,3 +715,76 @@ func TestOutboxCommand(t *testing.T) {
 		t.Fatalf("missing outbox: exit %d", rc)
 	}
 }
+
+// A reload applies the allowlist live: while the rule covers now the
+// phone's alert is suppressed and audited; once a reload removes the rule,
+// the same phone raises the alert without a restart.
+func TestReloadAppliesAllowlist(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs the real-time simulator for seconds")
+	}
+	dir := t.TempDir()
+	keyFile, secret := newWhsec(t, dir)
+	rcv := &hookReceiver{secret: secret, status: http.StatusOK}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	state := filepath.Join(dir, "state")
+	addr := freeAddr(t)
+	conf := func(allow string) string {
+		return fmt.Sprintf(`sensor: {site: test-site, id: s1, zone: staff-office}
+plan: eu
+sources:
+  - {name: sim0, kind: sim, scene: corridor-small, seed: 7, realtime: true, bands: [B8]}
+storage: {dir: %q}
+detect: {warmup: 0s}
+alerts:
+  webhooks: [{url: %q, secret_file: %q}]
+%s
+web: {listen_address: %q}
+`, state, srv.URL, keyFile, allow, addr)
+	}
+	cfg := writeConfig(t, dir, conf(`  allowlist:
+    - {name: all-day, zones: [staff-office], reason: test phones}`))
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() { done <- run([]string{"run", "--config.file=" + cfg, "--run.duration=14s"}, &out, &errb) }()
+	waitReady(t, addr, 10*time.Second)
+	audit := filepath.Join(state, alert.AuditFileName)
+	deadline := time.Now().Add(6 * time.Second)
+	for {
+		if b, err := os.ReadFile(audit); err == nil && len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no audit line within 6 s while the rule covers now; stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Contains(out.String(), " ALERT ") || len(rcv.deliveries()) != 0 {
+		t.Fatalf("alert sent while the allowlist covers the zone:\n%s", out.String())
+	}
+	if err := os.WriteFile(cfg, []byte(conf("")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.Post("http://"+addr+"/-/reload", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 {
+		t.Fatalf("reload: %d %s", r.StatusCode, body)
+	}
+	if rc := <-done; rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errb.String())
+	}
+	if !strings.Contains(out.String(), "ALERT detection.firing") || len(rcv.deliveries()) == 0 {
+		t.Fatalf("after the reload removed the rule, no alert; stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "applied=[alerts.allowlist]") {
+		t.Errorf("the reload did not report applying alerts.allowlist:\n%s", errb.String())
+	}
+	if strings.Contains(errb.String(), secret) {
+		t.Error("logs contain the webhook secret")
+	}
+}

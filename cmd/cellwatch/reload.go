@@ -2,27 +2,44 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"reflect"
 	"slices"
 	"time"
 
+	"github.com/cellwatch/cellwatch/pkg/alert"
 	"github.com/cellwatch/cellwatch/pkg/config"
 )
 
 // liveKeys are the configuration keys a reload applies to the running
 // daemon, each with what applies it. Every other key (sensor, plan,
-// sources, storage, detect, alerts, web, log.format) is built into the
-// receivers, the alert engine, the outbox or the listener at start-up: a
-// reload accepts a change to them, keeps the running value and logs that a
-// restart is needed. (web.config_file's *content* — certificates, users —
+// sources, storage, detect, most of alerts, web, log.format) is built into
+// the receivers, the alert engine, the outbox or the listener at start-up:
+// a reload accepts a change to them, keeps the running value and logs that
+// a restart is needed. (web.config_file's *content* — certificates, users —
 // is re-read by the HTTP server on every connection and needs neither.)
-var liveKeys = map[string]func(d *daemon, c *config.Config){
-	"log.level": func(d *daemon, c *config.Config) {
+var liveKeys = map[string]func(d *daemon, c *config.Config) error{
+	"log.level": func(d *daemon, c *config.Config) error {
 		var lvl slog.Level
 		_ = lvl.UnmarshalText([]byte(c.Log.Level)) // validated
 		d.logLevel.Set(lvl)
+		return nil
+	},
+	// Staff hours change; a sensor should not restart (and re-learn its
+	// floors) for that.
+	"alerts.allowlist": func(d *daemon, c *config.Config) error {
+		d.alertMu.Lock()
+		defer d.alertMu.Unlock()
+		return d.setAllowlist(c)
+	},
+	// A new gate starts its M-of-K count afresh.
+	"alerts.zones": func(d *daemon, c *config.Config) error {
+		d.alertMu.Lock()
+		defer d.alertMu.Unlock()
+		d.al.gate = alert.NewGate(gateConfig(c))
+		return nil
 	},
 }
 
@@ -57,7 +74,13 @@ func (d *daemon) reload(trigger string) error {
 	var applied []string
 	for _, k := range changed {
 		if apply, ok := liveKeys[k]; ok {
-			apply(d, cfg)
+			if err := apply(d, cfg); err != nil {
+				// Keys applied before this one stay applied; this one and
+				// the rest keep their running values.
+				d.m.ConfigReloadOK.Set(0)
+				log.Error("reload: configuration rejected, keeping the running one", "file", d.cfgPath, "key", k, "applied", applied, "err", err)
+				return fmt.Errorf("%s: %w", k, err)
+			}
 			applied = append(applied, k)
 		}
 	}
