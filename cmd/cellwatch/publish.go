@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/detect"
@@ -28,12 +29,27 @@ func (d *daemon) publishHop(r *receiver, h *sweep.HopReport) {
 	d.spectrum.Update(server.HopLevel{
 		Device: r.cfg.Name, Band: h.Hop.Band, CenterHz: h.Hop.CenterHz, LowHz: h.Hop.LowHz, HighHz: h.Hop.HighHz,
 		Unit: unit, Floor: server.Level(r.dBm(h.FloorDBFS)), Peak: server.Level(r.dBm(h.PeakDBFS)),
-		Occupancy: h.Occupancy, Time: h.Wall,
+		Occupancy: h.Occupancy, Time: h.Wall, Bins: hopBins(r, h),
 	})
 	// The band's blind flag exists (at 0) from its first hop on, so that
 	// dashboards and rules see every swept band; the tamper detector sets it.
 	d.m.SensorBlind.WithLabelValues(h.Hop.Band).Add(0)
 	d.notify.hop(r.cfg.Name, time.Now())
+}
+
+// hopBins copies the hop's per-bin levels (the sweeper reuses its buffers)
+// in the receiver's unit.
+func hopBins(r *receiver, h *sweep.HopReport) *server.HopBins {
+	if len(h.PeakBins) == 0 {
+		return nil
+	}
+	b := &server.HopBins{FirstHz: h.FirstBinHz, StepHz: h.BinHz,
+		Floor: make(server.Levels, len(h.FloorBins)), Peak: make(server.Levels, len(h.PeakBins))}
+	for k := range h.FloorBins {
+		b.Floor[k] = r.dBm(10 * math.Log10(float64(h.FloorBins[k])))
+		b.Peak[k] = r.dBm(10 * math.Log10(float64(h.PeakBins[k])))
+	}
+	return b
 }
 
 // publishEmission adds a detected handset emission to /api/v1/emissions.

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +112,7 @@ func TestDemoDetectsWithinTenSeconds(t *testing.T) {
 	for _, name := range missing {
 		t.Errorf("/metrics lacks %s %v after start", name, time.Since(start).Round(time.Millisecond))
 	}
+	checkAPI(t, "http://"+addr)
 	if rc := <-done; rc != 0 {
 		t.Fatalf("exit %d after %v: %s", rc, time.Since(start), errb.String())
 	}
@@ -199,5 +202,69 @@ web: {listen_address: %q}
 			t.Errorf("event id %s delivered twice", e.ID)
 		}
 		seen[e.ID] = true
+	}
+}
+
+// checkAPI reads the demo's recent emissions and its B8 spectrum bin by bin:
+// the GSM call at 898.0 MHz is in both.
+func checkAPI(t *testing.T, base string) {
+	t.Helper()
+	var em struct {
+		Data struct {
+			Emissions []struct {
+				Zone   string  `json:"zone"`
+				Tech   string  `json:"tech"`
+				FreqHz float64 `json:"freq_hz"`
+			} `json:"emissions"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(get(t, base+"/api/v1/emissions?zone=corridor-demo")), &em); err != nil {
+		t.Fatal(err)
+	}
+	if len(em.Data.Emissions) == 0 || em.Data.Emissions[0].Zone != "corridor-demo" {
+		t.Errorf("/api/v1/emissions: %+v", em.Data.Emissions)
+	}
+	var sp struct {
+		Data struct {
+			Hops []struct {
+				LowHz  float64  `json:"low_hz"`
+				HighHz float64  `json:"high_hz"`
+				Floor  *float64 `json:"floor"`
+				Bins   *struct {
+					FirstHz float64    `json:"first_hz"`
+					StepHz  float64    `json:"step_hz"`
+					Floor   []*float64 `json:"floor"`
+					Peak    []*float64 `json:"peak"`
+				} `json:"bins"`
+			} `json:"hops"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(get(t, base+"/api/v1/spectrum?band=B8&resolution=bin")), &sp); err != nil {
+		t.Fatal(err)
+	}
+	// Plumbing: every hop carries ~10 kHz bins over its slice, and the
+	// median of its floor bins is the hop's floor. (Whether the call shows
+	// in the latest dwell depends on its DTX; pkg/sweep's TestHopReportBins
+	// checks the bins find it.)
+	if len(sp.Data.Hops) != 19 {
+		t.Fatalf("B8 spectrum: %d hops, want 19", len(sp.Data.Hops))
+	}
+	for _, h := range sp.Data.Hops {
+		b := h.Bins
+		if b == nil || b.StepHz < 5e3 || b.StepHz > 15e3 || len(b.Floor) != len(b.Peak) || float64(len(b.Floor))*b.StepHz < h.HighHz-h.LowHz-b.StepHz ||
+			b.FirstHz > h.LowHz || b.FirstHz < h.LowHz-b.StepHz {
+			t.Fatalf("hop %.3f–%.3f MHz: bins %+v", h.LowHz/1e6, h.HighHz/1e6, b)
+		}
+		var fl []float64
+		for _, v := range b.Floor {
+			if v == nil {
+				t.Fatalf("hop %.3f MHz: a floor bin is null", h.LowHz/1e6)
+			}
+			fl = append(fl, *v)
+		}
+		slices.Sort(fl)
+		if h.Floor == nil || math.Abs(fl[len(fl)/2]-*h.Floor) > 0.1 {
+			t.Errorf("hop %.3f MHz: median floor bin %.1f, hop floor %v", h.LowHz/1e6, fl[len(fl)/2], h.Floor)
+		}
 	}
 }

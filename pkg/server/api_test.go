@@ -144,7 +144,8 @@ func TestSpectrumAPI(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	sp.Update(HopLevel{Device: "d0", Band: "B8", LowHz: 882e6, HighHz: 884e6, Unit: "dBm", Floor: Level(-100), Peak: Level(-60), Time: now})
 	sp.Update(HopLevel{Device: "d0", Band: "B8", LowHz: 880e6, HighHz: 882e6, Unit: "dBm", Floor: Level(-101), Peak: Level(-90), Time: now})
-	sp.Update(HopLevel{Device: "d1", Band: "B20", LowHz: 832e6, HighHz: 834e6, Unit: "dBm", Floor: Level(-99), Peak: Level(negInf()), Time: now})
+	sp.Update(HopLevel{Device: "d1", Band: "B20", LowHz: 832e6, HighHz: 834e6, Unit: "dBm", Floor: Level(-99), Peak: Level(negInf()), Time: now,
+		Bins: &HopBins{FirstHz: 832.005e6, StepHz: 10e3, Floor: Levels{-99.04, -98.96}, Peak: Levels{negInf(), -71.25}}})
 	// A newer visit of the same hop replaces the old one.
 	sp.Update(HopLevel{Device: "d0", Band: "B8", LowHz: 882e6, HighHz: 884e6, Unit: "dBm", Floor: Level(-100), Peak: Level(-55), Time: now.Add(time.Second)})
 	ts := newTestServer(t, Config{Spectrum: sp})
@@ -166,6 +167,16 @@ func TestSpectrumAPI(t *testing.T) {
 	}
 	if _, body := do(t, "GET", ts.URL+"/api/v1/spectrum?band=B20"); strings.Count(body, `"device"`) != 1 {
 		t.Errorf("band filter: %s", body)
+	}
+	if strings.Contains(body, `"bins"`) {
+		t.Errorf("bins sent without resolution=bin: %s", body)
+	}
+	if _, body := do(t, "GET", ts.URL+"/api/v1/spectrum?band=B20&resolution=bin"); !strings.Contains(body,
+		`"bins":{"first_hz":832005000,"step_hz":10000,"floor":[-99,-99],"peak":[null,-71.3]}`) {
+		t.Errorf("resolution=bin: %s", body)
+	}
+	if code, body := do(t, "GET", ts.URL+"/api/v1/spectrum?resolution=fine"); code != 400 || !strings.Contains(body, `resolution \"fine\"`) {
+		t.Errorf("bad resolution: %d %s", code, body)
 	}
 	if code, body := do(t, "GET", ts.URL+"/api/v1/spectrum?bnad=B20"); code != 400 || !strings.Contains(body, `unknown query parameter \"bnad\"`) {
 		t.Errorf("bad parameter: %d %s", code, body)

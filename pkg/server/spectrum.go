@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,39 @@ type HopLevel struct {
 	Peak      *float64  `json:"peak"`
 	Occupancy float64   `json:"occupancy_ratio"`
 	Time      time.Time `json:"time"` // when the hop's dwell started
+	// Bins is the slice bin by bin (~10 kHz), sent with resolution=bin.
+	Bins *HopBins `json:"bins,omitempty"`
+}
+
+// HopBins is a hop's slice bin by bin, in the hop's unit per 200 kHz (so a
+// flat floor reads the same as the hop's floor): bin k is centred at
+// FirstHz + k·StepHz.
+type HopBins struct {
+	FirstHz float64 `json:"first_hz"`
+	StepHz  float64 `json:"step_hz"`
+	Floor   Levels  `json:"floor"`
+	Peak    Levels  `json:"peak"`
+}
+
+// Levels are levels in dB, written with 0.1 dB resolution and null where a
+// bin had nothing to measure (JSON has no infinities).
+type Levels []float64
+
+// MarshalJSON writes the levels compactly.
+func (l Levels) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+7*len(l))
+	b = append(b, '[')
+	for i, v := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, math.Round(v*10)/10, 'f', -1, 64)
+	}
+	return append(b, ']'), nil
 }
 
 // Level turns a level into a HopLevel field: nil (JSON null) when the hop
@@ -60,12 +94,15 @@ func (s *Spectrum) Update(h HopLevel) {
 }
 
 // Hops returns the hops of device and band ("" for all), by device then
-// frequency.
-func (s *Spectrum) Hops(device, band string) []HopLevel {
+// frequency, with their bins when bins is true.
+func (s *Spectrum) Hops(device, band string, bins bool) []HopLevel {
 	s.mu.Lock()
 	out := make([]HopLevel, 0, len(s.hops))
 	for _, h := range s.hops {
 		if (device == "" || h.Device == device) && (band == "" || h.Band == band) {
+			if !bins {
+				h.Bins = nil
+			}
 			out = append(out, h)
 		}
 	}
@@ -79,8 +116,8 @@ func (s *Spectrum) Hops(device, band string) []HopLevel {
 func (s *Server) serveSpectrum(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k, vs := range q {
-		if k != "device" && k != "band" {
-			writeAPIError(w, http.StatusBadRequest, fmt.Errorf("unknown query parameter %q (known: device, band)", k))
+		if k != "device" && k != "band" && k != "resolution" {
+			writeAPIError(w, http.StatusBadRequest, fmt.Errorf("unknown query parameter %q (known: device, band, resolution)", k))
 			return
 		}
 		if len(vs) > 1 {
@@ -88,5 +125,10 @@ func (s *Server) serveSpectrum(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeAPIData(w, map[string]any{"hops": s.spectrum.Hops(q.Get("device"), q.Get("band"))})
+	res := q.Get("resolution")
+	if res != "" && res != "hop" && res != "bin" {
+		writeAPIError(w, http.StatusBadRequest, fmt.Errorf("resolution %q: want hop (a floor and a peak per hop, the default) or bin (every ~10 kHz bin too)", res))
+		return
+	}
+	writeAPIData(w, map[string]any{"hops": s.spectrum.Hops(q.Get("device"), q.Get("band"), res == "bin")})
 }

@@ -43,8 +43,15 @@ type HopReport struct {
 	FloorDBFS float64 // median noise floor over the hop's slice, dB full scale per 200 kHz
 	PeakDBFS  float64 // strongest 200 kHz-equivalent cell power in the slice, dBFS
 	Occupancy float64 // share of the slice's bins with a burst
-	WarmingUp bool
-	Clipped   float64 // share of raw samples at the converter's rails (0 or 255 for cu8)
+	// The slice bin by bin, in the same unit as FloorDBFS and PeakDBFS
+	// (linear power per 200 kHz relative to full scale): bin k is centred
+	// at FirstBinHz + k·BinHz. FloorBins is the learned floor, PeakBins the
+	// strongest cell of the dwell. Both are the sweeper's buffers, valid
+	// only during the Observer's Hop call: copy what you keep.
+	FirstBinHz, BinHz   float64
+	FloorBins, PeakBins []float32
+	WarmingUp           bool
+	Clipped             float64 // share of raw samples at the converter's rails (0 or 255 for cu8)
 	// Deficit is how many samples short of its sample rate the source ran
 	// while the dwell was read (meaningful for live receivers only).
 	Deficit int64
@@ -59,15 +66,16 @@ type SweepReport struct {
 // Sweeper runs one source over its hops: tune, discard the settle time,
 // dwell, detect; hop after hop, pass after pass.
 type Sweeper struct {
-	src     source.Source
-	cfg     SweeperConfig
-	c       *chain
-	states  []*detect.State
-	tracker *detect.Tracker
-	fs      float64
-	samples int64 // samples read so far: the stream clock
-	discard []byte
-	levels  []float64
+	src                 source.Source
+	cfg                 SweeperConfig
+	c                   *chain
+	states              []*detect.State
+	tracker             *detect.Tracker
+	fs                  float64
+	samples             int64 // samples read so far: the stream clock
+	discard             []byte
+	levels              []float64
+	floorBins, peakBins []float32
 }
 
 // NewSweeper checks the source against the plan and prepares buffers.
@@ -103,9 +111,11 @@ func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
 	}
 	s := &Sweeper{
 		src: src, cfg: cfg, c: c, fs: fs,
-		tracker: detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds())),
-		discard: make([]byte, 64<<10),
-		levels:  make([]float64, c.stft.Size()),
+		tracker:   detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds())),
+		discard:   make([]byte, 64<<10),
+		levels:    make([]float64, c.stft.Size()),
+		floorBins: make([]float32, c.stft.Size()),
+		peakBins:  make([]float32, c.stft.Size()),
 	}
 	for range cfg.Hops {
 		s.states = append(s.states, c.det.NewState())
@@ -240,6 +250,8 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 		s.tracker.Add(b)
 	}
 	r.FloorDBFS, r.PeakDBFS, r.Occupancy = hopLevels(s.levels, st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs, s.c.burst)
+	r.FirstBinHz, r.BinHz = h.CenterHz+float64(lo-g.Bins/2)*g.BinHz, g.BinHz
+	r.FloorBins, r.PeakBins = binLevels(s.floorBins, s.peakBins, st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs)
 	r.Clipped = clippedShare(raw[:got], s.c.conv.Format().BytesPerSample())
 	return r, nil
 }
@@ -281,6 +293,26 @@ func hopLevels(scratch []float64, level []float32, p []float32, bins, lo, hi int
 	}
 	occ = math.Min(1, bw/(float64(hi-lo)*fs/float64(bins)))
 	return floor, peak, occ
+}
+
+// binLevels fills floor and peak with the slice's learned floor and the
+// dwell's strongest cell per bin, scaled like hopLevels (per 200 kHz).
+func binLevels(floor, peak, level, p []float32, bins, lo, hi int, fs float64) ([]float32, []float32) {
+	per200k := float32(200e3 / fs)
+	floor, peak = floor[:hi-lo], peak[:hi-lo]
+	for k, v := range level {
+		floor[k] = v * per200k
+		peak[k] = 0
+	}
+	for t := 0; t*bins < len(p); t++ {
+		for k, v := range p[t*bins+lo : t*bins+hi] {
+			peak[k] = max(peak[k], v)
+		}
+	}
+	for k := range peak {
+		peak[k] *= per200k
+	}
+	return floor, peak
 }
 
 // clippedShare is the fraction of 8-bit sample components at a rail: the

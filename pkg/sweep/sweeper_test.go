@@ -3,6 +3,8 @@ package sweep
 import (
 	"context"
 	"errors"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -144,5 +146,60 @@ func TestSweeperCountsRateDeficit(t *testing.T) {
 				t.Errorf("deficit %.2f of the dwell samples over %d hops, want %.1f–%.1f", share, rec.hops, c.lo, c.hi)
 			}
 		})
+	}
+}
+
+type binChecker struct {
+	recorder
+	t          *testing.T
+	bestHz     float64
+	bestDB     float64
+	floorErrDB float64
+}
+
+func (c *binChecker) Hop(r *HopReport) {
+	c.hops++
+	if len(r.FloorBins) == 0 || len(r.FloorBins) != len(r.PeakBins) {
+		c.t.Errorf("hop %d: %d floor bins, %d peak bins", r.Hop.Index, len(r.FloorBins), len(r.PeakBins))
+		return
+	}
+	// The bins whose centres span the slice, to within a bin at the top.
+	if lo, hi := r.FirstBinHz, r.FirstBinHz+float64(len(r.PeakBins)-1)*r.BinHz; lo > r.Hop.LowHz || hi < r.Hop.HighHz-r.BinHz || hi > r.Hop.HighHz {
+		c.t.Errorf("bin centres %.4f–%.4f MHz, the slice is %.4f–%.4f", lo/1e6, hi/1e6, r.Hop.LowHz/1e6, r.Hop.HighHz/1e6)
+	}
+	if r.WarmingUp {
+		return
+	}
+	fl := slices.Clone(r.FloorBins)
+	slices.Sort(fl)
+	c.floorErrDB = max(c.floorErrDB, math.Abs(10*math.Log10(float64(fl[len(fl)/2]))-r.FloorDBFS))
+	for k, v := range r.PeakBins {
+		if db := 10 * math.Log10(float64(v)); db > c.bestDB {
+			c.bestDB, c.bestHz = db, r.FirstBinHz+float64(k)*r.BinHz
+		}
+	}
+}
+
+// The per-bin levels of a hop put the corridor's GSM call (898.0 MHz) at
+// its frequency, and their median floor is the hop's floor.
+func TestHopReportBins(t *testing.T) {
+	sw, src := newSimSweeper(t, nil, "B8")
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &binChecker{t: t, bestDB: math.Inf(-1)}
+	done := make(chan error)
+	go func() { done <- sw.Run(ctx, c) }()
+	for src.Simulator().Now() < 2*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("strongest bin %.4f MHz, %.1f dBFS", c.bestHz/1e6, c.bestDB)
+	if math.Abs(c.bestHz-898e6) > 50e3 {
+		t.Errorf("strongest bin at %.4f MHz (%.1f dBFS), want the call at 898.0 MHz", c.bestHz/1e6, c.bestDB)
+	}
+	if c.floorErrDB > 0.01 {
+		t.Errorf("median of the floor bins differs from FloorDBFS by %.3f dB", c.floorErrDB)
 	}
 }
