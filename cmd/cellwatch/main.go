@@ -43,7 +43,7 @@ func commands() []command {
 		{"config", "check FILE", "validate a configuration file and print the effective config", runConfig},
 		{"outbox", "[--failed] DIR", "list the alert events pending (or failed) in a stopped daemon's outbox", runOutbox},
 		{"devices", "", "list RTL-SDR dongles (needs a build with -tags rtlsdr)", runDevices},
-		{"bench", "dsp [--json]", "measure the DSP core's speed, allocations and CPU per dongle", runBench},
+		{"bench", "dsp|detect [--json]", "measure the DSP core's speed, or detection against the simulator's truth", runBench},
 		{"version", "", "print the version", runVersion},
 	}
 }

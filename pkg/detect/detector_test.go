@@ -178,3 +178,27 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	b.ReportMetric(float64(samples)*float64(b.N)/b.Elapsed().Seconds()/1e6, "MS/s")
 }
+
+// A weak burst's profile dips below half its level by chance; the
+// peak-anchored run stops there, the maximum-excess run steps over it and
+// still refuses to swallow noise on either side.
+func TestExcessRunStepsOverDips(t *testing.T) {
+	p := make([]float64, 30)
+	for i := 8; i < 22; i++ {
+		p[i] = 2
+	}
+	p[11], p[12], p[13] = 0.2, 0.1, 0.3 // a chance dip inside the burst
+	p[3], p[26] = 0.9, 0.8              // noise outside it
+	sm := make([]float64, len(p))
+	l, h, _, _ := halfPowerRun(p, sm, 0, len(p))
+	if h-l+1 >= 14 {
+		t.Fatalf("the peak-anchored run already spans %d..%d; the test needs it cut", l, h)
+	}
+	l, h, lf, hf := excessRun(p, sm, 0, len(p))
+	if l != 8 || h != 21 {
+		t.Errorf("excess run %d..%d, want 8..21", l, h)
+	}
+	if math.Abs(lf-7.5) > 0.5 || math.Abs(hf-21.5) > 0.5 {
+		t.Errorf("edges %.2f..%.2f, want about 7.5..21.5", lf, hf)
+	}
+}

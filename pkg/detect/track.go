@@ -229,6 +229,12 @@ func (tr *Tracker) emission(t *track) Emission {
 		e.Tech = LTE
 	case t.periodic == 0 && tr.cfg.NoGSM != nil && e.FreqHz != 0 && tr.cfg.NoGSM(e.FreqHz):
 		e.Tech = LTE
+	case t.periodic == 0 && e.Band != "" && offGSMRaster(e.FreqHz):
+		// A lone channel-wide slot away from GSM's 200 kHz channel raster:
+		// an LTE PUCCH RB (carrier edges sit 90 or 10 kHz off it), not a
+		// GSM burst (domain.md §6). Needs a receiver calibrated to a few
+		// ppm; the band being known means the frequency is absolute.
+		e.Tech = LTE
 	case t.periodic > 0 || s[ShapeGSM] > 0 || s[ShapeSlot] > 0:
 		// A 0.5 ms PUCCH slot and a 0.577 ms GSM burst differ by one frame
 		// step; without LTE timing (1 ms grid, edge hopping) a lone
@@ -238,4 +244,16 @@ func (tr *Tracker) emission(t *track) Emission {
 		e.Tech = Unknown
 	}
 	return e
+}
+
+// gsmRasterTolHz is how far a measured centre may sit from a GSM channel
+// centre (a multiple of 200 kHz in every GSM band: 890.0 + 0.2n,
+// 1710.2 + 0.2(n−512), 824.2 + 0.2(n−128) MHz) and still be GSM: the
+// half-power edges of a weak burst wander ±20 kHz.
+const gsmRasterTolHz = 50e3
+
+// offGSMRaster reports whether f is further than gsmRasterTolHz from every
+// GSM channel centre.
+func offGSMRaster(f float64) bool {
+	return math.Abs(f-200e3*math.Round(f/200e3)) > gsmRasterTolHz
 }

@@ -86,3 +86,25 @@ func TestTrackerLoneSlotByBand(t *testing.T) {
 		}
 	}
 }
+
+// In a band with GSM, a lone slot on the 200 kHz GSM raster is GSM and one
+// between its channels (an LTE PUCCH edge RB) is LTE.
+func TestTrackerLoneSlotByRaster(t *testing.T) {
+	band := func(f float64) string { return "B3" }
+	for _, c := range []struct {
+		f    float64
+		want Tech
+	}{{1736.09e6, LTE}, {1736.2e6, GSM}, {1736.225e6, GSM}} {
+		tr := NewTracker(TrackerConfig{Band: band})
+		tr.Add(burst(0.01, 0.5e-3, c.f-90e3, c.f+90e3, ShapeSlot))
+		if ems := tr.FlushAll(nil); len(ems) != 1 || ems[0].Tech != c.want {
+			t.Errorf("lone slot at %.3f MHz: %+v, want %s", c.f/1e6, ems, c.want)
+		}
+	}
+	// Without a band the frequency may be a baseband offset: no raster cue.
+	tr := NewTracker(TrackerConfig{})
+	tr.Add(burst(0.01, 0.5e-3, 90e3-90e3, 90e3+90e3, ShapeSlot))
+	if ems := tr.FlushAll(nil); len(ems) != 1 || ems[0].Tech != GSM {
+		t.Errorf("lone slot without a band: %+v, want gsm", ems)
+	}
+}

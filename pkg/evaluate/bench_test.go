@@ -1,0 +1,107 @@
+package evaluate
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The quick benchmark runs every stage end to end and its numbers hold
+// together: Pd rises with SNR, the ideal detector is never beaten by more
+// than chance, the false-alarm bound follows the count, plots are PNGs.
+func TestQuickBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the quick detection benchmark simulates ~1 minute of signal; -short skips it")
+	}
+	sw, err := EUSweep(6*time.Millisecond, 5*time.Millisecond, time.Second, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunBench(BenchConfig{Sweep: sw, Seed: 3, Quick: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Curves) != 4 {
+		t.Fatalf("%d Pd curves, want 4", len(r.Curves))
+	}
+	for _, c := range r.Curves {
+		first, last := c.Points[0], c.Points[len(c.Points)-1]
+		if last.PD < first.PD {
+			t.Errorf("%s: Pd falls from %.2f at %.1f dB to %.2f at %.1f dB", c.Signal, first.PD, first.SNRdB, last.PD, last.SNRdB)
+		}
+		if last.PD < 0.5 {
+			t.Errorf("%s: Pd %.2f at %.1f dB, 6 dB above where the ideal detector has 0.9", c.Signal, last.PD, last.SNRdB)
+		}
+		for _, p := range c.Points {
+			if p.Hi < p.IdealPD-0.05 && p.PD > p.IdealPD {
+				t.Errorf("%s at %.1f dB: Pd %.2f beats the ideal detector's %.2f", c.Signal, p.SNRdB, p.PD, p.IdealPD)
+			}
+		}
+		if math.Abs(c.PFA-r.PFA) > 0 || !(c.PFA > 0 && c.PFA < 1e-6) {
+			t.Errorf("%s: per-test Pfa %g (report %g)", c.Signal, c.PFA, r.PFA)
+		}
+	}
+	fa := r.FalseAlarms
+	if fa.SensorHours <= 0 || fa.Dwells == 0 {
+		t.Errorf("false alarms measured over %.4f h, %d dwells", fa.SensorHours, fa.Dwells)
+	}
+	if want := 24 * PoissonUpper(fa.False, 0.95) / fa.SensorHours; math.Abs(fa.PerDayUpper-want) > 1e-9 {
+		t.Errorf("upper bound %g, want %g", fa.PerDayUpper, want)
+	}
+	if r.Confusion.Total == 0 || r.Confusion.HandsetTotal == 0 {
+		t.Errorf("confusion matrix scored no emission: %+v", r.Confusion)
+	}
+	if r.Intercept.Events == 0 {
+		t.Error("intercept: no events")
+	}
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"GSM normal burst", "false detections", "technology confusion", "signalling event", "zone accuracy"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, buf.String())
+		}
+	}
+	dir := t.TempDir()
+	files, err := WritePlots(r, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s is not a PNG (%v)", filepath.Base(f), err)
+		}
+	}
+}
+
+func TestPoissonUpper(t *testing.T) {
+	// Classical values: 0 events ⇒ 2.996, 1 ⇒ 4.744, 10 ⇒ 17.0 (95 %, one-sided).
+	for _, c := range []struct {
+		k    int
+		want float64
+	}{{0, 2.9957}, {1, 4.7439}, {10, 16.962}} {
+		if got := PoissonUpper(c.k, 0.95); math.Abs(got-c.want) > 2e-3 {
+			t.Errorf("PoissonUpper(%d) = %.4f, want %.4f", c.k, got, c.want)
+		}
+	}
+}
+
+func TestWilsonAndInterpolation(t *testing.T) {
+	lo, hi := wilson(90, 100)
+	if math.Abs(lo-0.8256) > 1e-3 || math.Abs(hi-0.9448) > 1e-3 {
+		t.Errorf("Wilson(90/100) = [%.4f, %.4f], want [0.8256, 0.9448]", lo, hi)
+	}
+	pts := []PDPoint{{SNRdB: 0, PD: 0.5}, {SNRdB: 2, PD: 0.8}, {SNRdB: 4, PD: 1}}
+	if x := interpolate90(pts); math.Abs(x-3) > 1e-12 {
+		t.Errorf("Pd 0.9 crossing at %v dB, want 3", x)
+	}
+	if x := interpolate90(pts[:2]); !math.IsNaN(x) {
+		t.Errorf("unbracketed crossing = %v, want NaN", x)
+	}
+}
