@@ -3,9 +3,6 @@ package dsp
 import (
 	"fmt"
 	"math"
-	"math/bits"
-
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // TargetBinHz is the frequency resolution the grid aims for: narrow enough to
@@ -51,15 +48,21 @@ type STFT struct {
 	n, hop  int
 	fs      float64
 	win     []float64
-	scale   float64
-	buf     []complex128
-	radix4  bool
+	win32   []float32 // win as float32, for the FFT
+	scale   float32
+	fft     *batchFFT
+	col     []int32   // grid column of each FFT output position (bit reversal and fftshift)
+	pw      []float32 // |X|² of one batch of frames
 	maxRows int
 }
 
 // NewSTFT prepares an STFT of size n (a power of two ≥ 16) at sample rate fs
 // for hops of at most maxSamples samples.
 func NewSTFT(n int, fs float64, maxSamples int) (*STFT, error) {
+	return newSTFT(n, fs, maxSamples, haveAVX2())
+}
+
+func newSTFT(n int, fs float64, maxSamples int, asm bool) (*STFT, error) {
 	if n < 16 || n&(n-1) != 0 {
 		return nil, fmt.Errorf("dsp: FFT size %d is not a power of two ≥ 16", n)
 	}
@@ -69,16 +72,27 @@ func NewSTFT(n int, fs float64, maxSamples int) (*STFT, error) {
 	if maxSamples < n {
 		maxSamples = n
 	}
+	f, err := newBatchFFT(n, asm)
+	if err != nil {
+		return nil, err
+	}
 	w := Hann(n)
+	w32 := make([]float32, n)
 	var s2 float64
-	for _, v := range w {
+	for i, v := range w {
 		s2 += v * v
+		w32[i] = float32(v)
+	}
+	col := make([]int32, n)
+	for p, k := range f.rev {
+		col[p] = (k + int32(n/2)) % int32(n) // negative frequencies first
 	}
 	return &STFT{
-		n: n, hop: n / 2, fs: fs, win: w,
-		scale:   1 / s2,
-		buf:     make([]complex128, n),
-		radix4:  bits.TrailingZeros(uint(n))%2 == 0,
+		n: n, hop: n / 2, fs: fs, win: w, win32: w32,
+		scale:   float32(1 / s2),
+		fft:     f,
+		col:     col,
+		pw:      make([]float32, n*lanes),
 		maxRows: framesFor(maxSamples, n, n/2),
 	}, nil
 }
@@ -120,28 +134,30 @@ func (s *STFT) Compute(g *Grid, x []complex64) {
 		rows = g.capFrames
 	}
 	g.Frames = rows
-	n, half := s.n, s.n/2
-	buf := s.buf[:n]
-	win := s.win[:n]
-	sc := s.scale
-	for t := 0; t < rows; t++ {
-		frame := x[t*s.hop : t*s.hop+n]
-		for i := range buf {
-			v := frame[i]
-			buf[i] = complex(float64(real(v))*win[i], float64(imag(v))*win[i])
+	n, sc := s.n, s.scale
+	// Eight frames at a time through the batched FFT; in a last partial
+	// batch the missing lanes repeat the first frame and are not stored.
+	for t := 0; t < rows; t += lanes {
+		valid := min(lanes, rows-t)
+		var offs [lanes]int
+		for l := range offs {
+			offs[l] = t * s.hop
+			if l < valid {
+				offs[l] = (t + l) * s.hop
+			}
 		}
-		if s.radix4 {
-			fourier.CoefficientsRadix4(buf)
-		} else {
-			fourier.CoefficientsRadix2(buf)
+		s.fft.transformComplex(x, &offs, s.win32)
+		s.fft.powerStore(s.pw)
+		rowsP := g.P[t*n : (t+valid)*n]
+		if valid == lanes && s.fft.asm {
+			scatterRowsAVX2(&rowsP[0], &s.pw[0], &s.col[0], n, sc)
+			continue
 		}
-		row := g.P[t*n : (t+1)*n]
-		// fftshift while taking |X|²: negative frequencies first.
-		for k := 0; k < half; k++ {
-			a := buf[k+half]
-			row[k] = float32((real(a)*real(a) + imag(a)*imag(a)) * sc)
-			b := buf[k]
-			row[k+half] = float32((real(b)*real(b) + imag(b)*imag(b)) * sc)
+		for p, c := range s.col {
+			src := (*[lanes]float32)(s.pw[lanes*p:])
+			for l := 0; l < valid; l++ {
+				rowsP[l*n+int(c)] = src[l] * sc
+			}
 		}
 	}
 }
