@@ -62,6 +62,7 @@ type Detector struct {
 	prof2  []float64
 	smooth []float64
 	comps  []component
+	thrs   thresholdCache
 }
 
 type component struct {
@@ -161,6 +162,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
 	d.comps = make([]component, 0, maxComponents)
+	d.thrs = newThresholdCache()
 	return d, nil
 }
 
@@ -215,7 +217,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	zClip := float32(minClip)
 	for i := range d.templates {
 		tp := &d.templates[i]
-		tp.thr = ratioThreshold(tp.looks, floorLooks, d.pfa)
+		tp.thr = d.thrs.threshold(tp.looks, floorLooks, d.pfa)
 		zClip = max(zClip, float32(2*tp.thr))
 	}
 	// Integral image: integ[(t)(nb+1)+k] = Σ z over frames < t, bins < k.
@@ -482,7 +484,7 @@ func (d *Detector) busyRuns(g *dsp.Grid, fr Frame, lo, hi int, busy []bool, out 
 // that removes noise blobs seeded by a box triggered by energy elsewhere.
 func (d *Detector) verify(c component, nb int, floorLooks float64) bool {
 	looks := float64(c.cells) * d.looksPerCell
-	return c.sum/float64(c.cells) > ratioThreshold(looks, floorLooks, 1e-6)
+	return c.sum/float64(c.cells) > d.thrs.threshold(looks, floorLooks, 1e-6)
 }
 
 // components grows 4-connected regions of hot cells from seed cells.
