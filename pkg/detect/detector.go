@@ -56,12 +56,12 @@ type Detector struct {
 	integ  []float64 // integral image (frames+1)×(bins+1)
 	label  []int32   // 0 cold, -1 hot, -2 seed, >0 component id
 	excl   []bool    // bins the box tests leave out (wide busy runs)
-	colSum []float64 // per-bin sums over one box's frames
 	stack  []int32
 	prof   []float64
 	prof2  []float64
 	smooth []float64
 	comps  []component
+	boxes  []seedBox
 	thrs   thresholdCache
 }
 
@@ -156,12 +156,12 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.integ = make([]float64, (nf+1)*(nb+1))
 	d.label = make([]int32, nf*nb)
 	d.excl = make([]bool, nb)
-	d.colSum = make([]float64, nb+1)
 	d.stack = make([]int32, 0, nf*nb)
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
 	d.comps = make([]component, 0, maxComponents)
+	d.boxes = make([]seedBox, 0, len(d.templates))
 	d.thrs = newThresholdCache()
 	return d, nil
 }
@@ -252,6 +252,17 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	}
 	const hr = 2 // 5×5
 	hotLevel := 1 + 1.5/math.Sqrt(d.hotLooks)
+	// A box test only seeds the hot cell at its centre, so the boxes are
+	// tested around hot cells alone (a few percent of a noise grid), not
+	// at every position.
+	boxes := d.boxes[:0]
+	for _, tp := range d.templates {
+		if tp.tw > nf || tp.fw > hi-lo {
+			continue
+		}
+		boxes = append(boxes, seedBox{ct: tp.tw / 2, ck: tp.fw / 2, tw: tp.tw, fw: tp.fw, thr: tp.thr * float64(tp.tw*tp.fw)})
+	}
+	seeds := 0
 	for t := 0; t < nf; t++ {
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
 		a, b := integ[t0*w:], integ[t1*w:]
@@ -263,29 +274,8 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 			s := b[k1] - b[k0] - a[k1] + a[k0]
 			if s > hotLevel*float64((t1-t0)*(k1-k0)) {
 				label[t*nb+k] = -1
-			}
-		}
-	}
-	seeds := 0
-	for _, tp := range d.templates {
-		if tp.tw > nf || tp.fw > hi-lo {
-			continue
-		}
-		thr := tp.thr * float64(tp.tw*tp.fw)
-		ct, ck, fw := tp.tw/2, tp.fw/2, tp.fw
-		col := d.colSum[: hi-lo+1 : hi-lo+1]
-		for t0 := 0; t0+tp.tw <= nf; t0++ {
-			// Column sums over the box's frames, then a box is a difference
-			// of two of them.
-			a := integ[t0*w+lo : t0*w+hi+1]
-			b := integ[(t0+tp.tw)*w+lo : (t0+tp.tw)*w+hi+1]
-			for k := range col {
-				col[k] = b[k] - a[k]
-			}
-			row := label[(t0+ct)*nb+lo+ck:]
-			for j, c := range col[fw:] {
-				if c-col[j] > thr && row[j] == -1 {
-					row[j] = -2
+				if seedsAt(boxes, integ, w, nf, lo, hi, t, k) {
+					label[t*nb+k] = -2
 					seeds++
 				}
 			}
@@ -313,6 +303,30 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		added += len(out) - n
 	}
 	return dropLeakage(out, first)
+}
+
+// seedBox is a template's box test as Process runs it on one grid.
+type seedBox struct {
+	ct, ck int // the centre cell's offset from the box's first frame and bin
+	tw, fw int
+	thr    float64 // threshold on the box sum
+}
+
+// seedsAt reports whether any box centred on cell (t, k) and lying within
+// the grid's frames and bins [lo, hi) sums over its threshold. A box is a
+// difference of two column sums of the integral image.
+func seedsAt(boxes []seedBox, integ []float64, w, nf, lo, hi, t, k int) bool {
+	for _, bx := range boxes {
+		t0, k0 := t-bx.ct, k-bx.ck
+		if t0 < 0 || t0+bx.tw > nf || k0 < lo || k0+bx.fw > hi {
+			continue
+		}
+		a, b := integ[t0*w:], integ[(t0+bx.tw)*w:]
+		if (b[k0+bx.fw]-a[k0+bx.fw])-(b[k0]-a[k0]) > bx.thr {
+			return true
+		}
+	}
+	return false
 }
 
 // leakageDB: a burst this much weaker than a co-timed burst within 20 MHz,
