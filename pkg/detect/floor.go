@@ -54,12 +54,16 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 	for pass := 0; pass < 2; pass++ {
 		clear(f.sum[lo:hi])
 		clear(f.cnt[lo:hi])
+		// Local slices of one length: no reloads through f after each
+		// store, and no bounds checks in the loop.
+		thr, sum, cnt := f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi]
 		for t := 0; t < nf; t++ {
-			row := g.P[t*nb : (t+1)*nb]
-			for k := lo; k < hi; k++ {
-				if v := row[k]; v < f.thr[k] {
-					f.sum[k] += float64(v)
-					f.cnt[k]++
+			row := g.P[t*nb+lo : t*nb+hi]
+			thr, sum, cnt := thr[:len(row)], sum[:len(row)], cnt[:len(row)]
+			for i, v := range row {
+				if v < thr[i] {
+					sum[i] += float64(v)
+					cnt[i]++
 				}
 			}
 		}
