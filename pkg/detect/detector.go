@@ -402,19 +402,12 @@ func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bo
 // hop is weakened but not erased.
 func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 	med := d.prof2[:nf]
+	busy = busy[lo:hi]
 	for t := 0; t < nf; t++ {
-		zr := z[t*nb:]
+		zr := z[t*nb+lo : t*nb+hi]
 		m := 1.0
 		for pass := 0; pass < 2; pass++ {
-			cut := float32(truncCut * m)
-			var s float64
-			n := 0
-			for k := lo; k < hi; k++ {
-				if v := zr[k]; v < cut && !busy[k] {
-					s += float64(v)
-					n++
-				}
-			}
+			s, n := sumUnder(zr, busy, float32(truncCut*m))
 			if n < 16 {
 				return
 			}
@@ -438,11 +431,30 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		if c <= 1 {
 			continue
 		}
-		zr := z[t*nb:]
-		for k := lo; k < hi; k++ {
+		zr := z[t*nb+lo : t*nb+hi]
+		for k := range zr {
 			zr[k] /= c
 		}
 	}
+}
+
+// sumUnder returns the sum and the count of the values of zr under cut,
+// leaving out the busy bins. It is a function of its own so that the
+// compiler keeps its loop in registers (inlined into commonMode, the
+// index and count were spilled to the stack on every element).
+//
+//go:noinline
+func sumUnder(zr []float32, busy []bool, cut float32) (float64, int) {
+	busy = busy[:len(zr)]
+	var s float64
+	n := 0
+	for k, v := range zr {
+		if v < cut && !busy[k] {
+			s += float64(v)
+			n++
+		}
+	}
+	return s, n
 }
 
 // busyRuns reports runs of busy bins as bursts that last the whole grid:

@@ -54,18 +54,8 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 	for pass := 0; pass < 2; pass++ {
 		clear(f.sum[lo:hi])
 		clear(f.cnt[lo:hi])
-		// Local slices of one length: no reloads through f after each
-		// store, and no bounds checks in the loop.
-		thr, sum, cnt := f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi]
 		for t := 0; t < nf; t++ {
-			row := g.P[t*nb+lo : t*nb+hi]
-			thr, sum, cnt := thr[:len(row)], sum[:len(row)], cnt[:len(row)]
-			for i, v := range row {
-				if v < thr[i] {
-					sum[i] += float64(v)
-					cnt[i]++
-				}
-			}
+			accumulateUnder(g.P[t*nb+lo:t*nb+hi], f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi])
 		}
 		for k := lo; k < hi; k++ {
 			if 2*int(f.cnt[k]) < nf {
@@ -74,6 +64,22 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 				f.est[k] = float32(f.sum[k] / float64(f.cnt[k]) / truncMeanFactor)
 			}
 			f.thr[k] = truncCut * f.est[k]
+		}
+	}
+}
+
+// accumulateUnder adds each value of row under its bin's threshold to the
+// bin's sum and count. A function of its own, on slices of one length, so
+// that the loop runs in registers without bounds checks (inlined into
+// estimate, the index was spilled to the stack on every element).
+//
+//go:noinline
+func accumulateUnder(row, thr []float32, sum []float64, cnt []int32) {
+	thr, sum, cnt = thr[:len(row)], sum[:len(row)], cnt[:len(row)]
+	for i, v := range row {
+		if v < thr[i] {
+			sum[i] += float64(v)
+			cnt[i]++
 		}
 	}
 }
