@@ -201,15 +201,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	level, busy := st.Floor.Level, st.Floor.Busy
 	z := d.z[:nf*nb]
 	for t := 0; t < nf; t++ {
-		row := g.P[t*nb : (t+1)*nb]
-		zr := z[t*nb : (t+1)*nb]
-		for k := lo; k < hi; k++ {
-			if level[k] > 0 {
-				zr[k] = row[k] / level[k]
-			} else {
-				zr[k] = 0
-			}
-		}
+		normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
 	}
 	excl := d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
 	d.commonMode(z, nf, nb, lo, hi, excl)
@@ -227,20 +219,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		integ[k] = 0
 	}
 	for t := 1; t <= nf; t++ {
-		integ[t*w] = 0
-		var run float64
-		zr := z[(t-1)*nb:]
-		for k := 1; k <= nb; k++ {
-			switch {
-			case k-1 < lo || k-1 >= hi:
-			case excl[k-1]:
-				run++ // a busy bin reads as noise to the box tests
-			default:
-				// Clipped: a strong line cannot light up a wide box alone.
-				run += float64(min(zr[k-1], zClip))
-			}
-			integ[t*w+k] = integ[(t-1)*w+k] + run
-		}
+		integrateRow(integ[t*w:(t+1)*w], integ[(t-1)*w:t*w], z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
 	}
 	// Hot map: cells whose 5×5 neighbourhood mean stands 1.5σ over the
 	// floor. Bursts are grown over hot cells from seeds that a matched box
@@ -303,6 +282,56 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		added += len(out) - n
 	}
 	return dropLeakage(out, first)
+}
+
+// normalise writes the grid's power over the floor level, bin by bin (0
+// where the level is unknown).
+//
+//go:noinline
+func normalise(zr, row, level []float32) {
+	zr, row = zr[:len(level)], row[:len(level)]
+	for k, l := range level {
+		if l > 0 {
+			zr[k] = row[k] / l
+		} else {
+			zr[k] = 0
+		}
+	}
+}
+
+// integrateRow writes row t of the integral image, cur, from row t-1,
+// prev, and frame t-1 of z: cur[k] = prev[k] + the row's sum over the
+// bins < k inside [lo, hi), clipped at zClip. Out of line, like the
+// other per-cell loops, so it runs in registers.
+//
+//go:noinline
+func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zClip float32) {
+	nb := len(zr)
+	cur, prev = cur[:nb+1], prev[:nb+1]
+	cur[0] = 0
+	var run float64
+	c, p := cur[1:lo+1], prev[1:lo+1]
+	for k := range c {
+		c[k] = p[k] + run
+	}
+	zs := zr[lo:hi]
+	ex := excl[lo:hi]
+	c, p = cur[lo+1:hi+1], prev[lo+1:hi+1]
+	ex, c, p = ex[:len(zs)], c[:len(zs)], p[:len(zs)]
+	for k, v := range zs {
+		if ex[k] {
+			run++ // a busy bin reads as noise to the box tests
+		} else {
+			// Clipped: a strong line cannot light up a wide box alone.
+			run += float64(min(v, zClip))
+		}
+		c[k] = p[k] + run
+	}
+	c, p = cur[hi+1:], prev[hi+1:]
+	p = p[:len(c)]
+	for k := range c {
+		c[k] = p[k] + run
+	}
 }
 
 // seedBox is a template's box test as Process runs it on one grid.
