@@ -62,6 +62,8 @@ type Detector struct {
 	smooth []float64
 	comps  []component
 	boxes  []seedBox
+	hot    []int32 // one frame's hot bins
+	seeds  []int32 // seed cells, in index order
 	thrs   thresholdCache
 }
 
@@ -162,6 +164,8 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.smooth = make([]float64, max(nf, nb))
 	d.comps = make([]component, 0, maxComponents)
 	d.boxes = make([]seedBox, 0, len(d.templates))
+	d.hot = make([]int32, 0, nb)
+	d.seeds = make([]int32, 0, nf*nb)
 	d.thrs = newThresholdCache()
 	return d, nil
 }
@@ -241,29 +245,24 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		}
 		boxes = append(boxes, seedBox{ct: tp.tw / 2, ck: tp.fw / 2, tw: tp.tw, fw: tp.fw, thr: tp.thr * float64(tp.tw*tp.fw)})
 	}
-	seeds := 0
+	seeds := d.seeds[:0] // in index order, as components takes them
 	for t := 0; t < nf; t++ {
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
-		a, b := integ[t0*w:], integ[t1*w:]
-		for k := lo; k < hi; k++ {
-			if excl[k] {
-				continue
-			}
-			k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
-			s := b[k1] - b[k0] - a[k1] + a[k0]
-			if s > hotLevel*float64((t1-t0)*(k1-k0)) {
-				label[t*nb+k] = -1
-				if seedsAt(boxes, integ, w, nf, lo, hi, t, k) {
-					label[t*nb+k] = -2
-					seeds++
-				}
+		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
+		lr := label[t*nb : (t+1)*nb]
+		for _, k := range d.hot {
+			lr[k] = -1
+			if seedsAt(boxes, integ, w, nf, lo, hi, t, int(k)) {
+				lr[k] = -2
+				seeds = append(seeds, int32(t*nb)+k)
 			}
 		}
 	}
+	d.seeds = seeds
 	first := len(out)
 	added := 0
 	out, added = d.busyRuns(g, fr, lo, hi, busy, out)
-	if seeds == 0 {
+	if len(seeds) == 0 {
 		return out
 	}
 	d.components(nf, nb)
@@ -332,6 +331,52 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 	for k := range c {
 		c[k] = p[k] + run
 	}
+}
+
+// hotCells appends to hot the bins k in [lo, hi), excl left out, of one
+// frame whose 5×5 neighbourhood (cut at the band's and the grid's edges)
+// sums over level per cell. a and b are the integral image's rows at the
+// neighbourhood's first and past-last frame, rows frames apart. Away from
+// the band's edges the neighbourhood is always 5 bins wide, and that loop
+// has no clamps and no bounds checks.
+//
+//go:noinline
+func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64) []int32 {
+	const hr = 2
+	edge := func(k int) {
+		if excl[k] {
+			return
+		}
+		k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
+		s := b[k1] - b[k0] - a[k1] + a[k0]
+		if s > level*float64(rows*(k1-k0)) {
+			hot = append(hot, int32(k))
+		}
+	}
+	e1 := min(lo+hr, hi)
+	e2 := max(e1, hi-hr)
+	for k := lo; k < e1; k++ {
+		edge(k)
+	}
+	if e2 > e1 {
+		inner := level * float64(rows*(2*hr+1))
+		ex := excl[e1:e2]
+		am, ap := a[e1-hr:e2-hr], a[e1+hr+1:e2+hr+1] // a[k0], a[k1]
+		bm, bp := b[e1-hr:e2-hr], b[e1+hr+1:e2+hr+1]
+		am, ap, bm, bp = am[:len(ex)], ap[:len(ex)], bm[:len(ex)], bp[:len(ex)]
+		for i := range ex {
+			if ex[i] {
+				continue
+			}
+			if s := bp[i] - bm[i] - ap[i] + am[i]; s > inner {
+				hot = append(hot, int32(e1+i))
+			}
+		}
+	}
+	for k := e2; k < hi; k++ {
+		edge(k)
+	}
+	return hot
 }
 
 // seedBox is a template's box test as Process runs it on one grid.
@@ -547,9 +592,10 @@ func (d *Detector) components(nf, nb int) {
 	label := d.label[:nf*nb]
 	z := d.z
 	d.comps = d.comps[:0]
-	for i := range label {
+	for _, seed := range d.seeds {
+		i := int(seed)
 		if label[i] != -2 {
-			continue
+			continue // grown into an earlier seed's region
 		}
 		id := int32(len(d.comps) + 1)
 		t, k := i/nb, i%nb
