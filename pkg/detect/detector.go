@@ -222,9 +222,6 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	for k := 0; k <= nb; k++ {
 		integ[k] = 0
 	}
-	for t := 1; t <= nf; t++ {
-		integrateRow(integ[t*w:(t+1)*w], integ[(t-1)*w:t*w], z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
-	}
 	// Hot map: cells whose 5×5 neighbourhood mean stands 1.5σ over the
 	// floor. Bursts are grown over hot cells from seeds that a matched box
 	// test put there, so the box decides "something is here" and the hot
@@ -239,14 +236,16 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	// tested around hot cells alone (a few percent of a noise grid), not
 	// at every position.
 	boxes := d.boxes[:0]
+	ahead := hr + 1 // integral rows past frame t that frame t's tests read
 	for _, tp := range d.templates {
 		if tp.tw > nf || tp.fw > hi-lo {
 			continue
 		}
 		boxes = append(boxes, seedBox{ct: tp.tw / 2, ck: tp.fw / 2, tw: tp.tw, fw: tp.fw, thr: tp.thr * float64(tp.tw*tp.fw)})
+		ahead = max(ahead, tp.tw-tp.tw/2)
 	}
 	seeds := d.seeds[:0] // in index order, as components takes them
-	for t := 0; t < nf; t++ {
+	mark := func(t int) {
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
 		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
 		lr := label[t*nb : (t+1)*nb]
@@ -257,6 +256,19 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 				seeds = append(seeds, int32(t*nb)+k)
 			}
 		}
+	}
+	// Each frame is marked as soon as the integral rows its tests read
+	// are written, while they are still in cache: a long grid's integral
+	// image is megabytes.
+	next := 0
+	for t := 1; t <= nf; t++ {
+		integrateRow(integ[t*w:(t+1)*w], integ[(t-1)*w:t*w], z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
+		for ; next+ahead <= t; next++ {
+			mark(next)
+		}
+	}
+	for ; next < nf; next++ {
+		mark(next)
 	}
 	d.seeds = seeds
 	first := len(out)
