@@ -52,19 +52,20 @@ type Detector struct {
 	// overlapped frames correlate, so less than one).
 	looksPerCell float64
 	// scratch
-	z      []float32 // normalised power
-	integ  []float64 // integral image (frames+1)×(bins+1)
-	label  []int32   // 0 cold, -1 hot, -2 seed, >0 component id
-	excl   []bool    // bins the box tests leave out (wide busy runs)
-	stack  []int32
-	prof   []float64
-	prof2  []float64
-	smooth []float64
-	comps  []component
-	boxes  []seedBox
-	hot    []int32 // one frame's hot bins
-	seeds  []int32 // seed cells, in index order
-	thrs   thresholdCache
+	z        []float32 // normalised power
+	integ    []float64 // integral image (frames+1)×(bins+1)
+	label    []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	excl     []bool    // bins the box tests leave out (wide busy runs)
+	stack    []int32
+	prof     []float64
+	prof2    []float64
+	smooth   []float64
+	comps    []component
+	boxes    []seedBox
+	hot      []int32 // one frame's hot bins
+	rowBoxes []rowBox
+	seeds    []int32 // seed cells, in index order
+	thrs     thresholdCache
 }
 
 type component struct {
@@ -165,6 +166,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.comps = make([]component, 0, maxComponents)
 	d.boxes = make([]seedBox, 0, len(d.templates))
 	d.hot = make([]int32, 0, nb)
+	d.rowBoxes = make([]rowBox, 0, len(d.templates))
 	d.seeds = make([]int32, 0, nf*nb)
 	d.thrs = newThresholdCache()
 	return d, nil
@@ -249,9 +251,19 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
 		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
 		lr := label[t*nb : (t+1)*nb]
+		if len(d.hot) == 0 {
+			return
+		}
+		// The boxes centred on frame t: their rows of the integral image.
+		rb := d.rowBoxes[:0]
+		for _, bx := range boxes {
+			if t0 := t - bx.ct; t0 >= 0 && t0+bx.tw <= nf {
+				rb = append(rb, rowBox{a: integ[t0*w : (t0+1)*w], b: integ[(t0+bx.tw)*w : (t0+bx.tw+1)*w], ck: bx.ck, fw: bx.fw, thr: bx.thr})
+			}
+		}
 		for _, k := range d.hot {
 			lr[k] = -1
-			if seedsAt(boxes, integ, w, nf, lo, hi, t, int(k)) {
+			if seedsAt(rb, lo, hi, int(k)) {
 				lr[k] = -2
 				seeds = append(seeds, int32(t*nb)+k)
 			}
@@ -398,17 +410,25 @@ type seedBox struct {
 	thr    float64 // threshold on the box sum
 }
 
-// seedsAt reports whether any box centred on cell (t, k) and lying within
-// the grid's frames and bins [lo, hi) sums over its threshold. A box is a
+// rowBox is a seedBox centred on one frame: a and b are the integral
+// image's rows at its first and past-last frame.
+type rowBox struct {
+	a, b   []float64
+	ck, fw int
+	thr    float64
+}
+
+// seedsAt reports whether any of a frame's boxes centred on bin k and
+// lying within the bins [lo, hi) sums over its threshold. A box is a
 // difference of two column sums of the integral image.
-func seedsAt(boxes []seedBox, integ []float64, w, nf, lo, hi, t, k int) bool {
-	for _, bx := range boxes {
-		t0, k0 := t-bx.ct, k-bx.ck
-		if t0 < 0 || t0+bx.tw > nf || k0 < lo || k0+bx.fw > hi {
+func seedsAt(boxes []rowBox, lo, hi, k int) bool {
+	for i := range boxes {
+		bx := &boxes[i]
+		k0 := k - bx.ck
+		if k0 < lo || k0+bx.fw > hi {
 			continue
 		}
-		a, b := integ[t0*w:], integ[(t0+bx.tw)*w:]
-		if (b[k0+bx.fw]-a[k0+bx.fw])-(b[k0]-a[k0]) > bx.thr {
+		if (bx.b[k0+bx.fw]-bx.a[k0+bx.fw])-(bx.b[k0]-bx.a[k0]) > bx.thr {
 			return true
 		}
 	}
