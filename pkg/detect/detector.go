@@ -228,11 +228,8 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	// floor. Bursts are grown over hot cells from seeds that a matched box
 	// test put there, so the box decides "something is here" and the hot
 	// map says where it is, not the box's outline.
-	label := d.label[:nf*nb]
-	for i := range label {
-		label[i] = 0
-	}
-	const hr = 2 // 5×5
+	label := d.label[:nf*nb] // each frame's row is cleared as it is marked
+	const hr = 2             // 5×5
 	hotLevel := 1 + 1.5/math.Sqrt(d.hotLooks)
 	// A box test only seeds the hot cell at its centre, so the boxes are
 	// tested around hot cells alone (a few percent of a noise grid), not
@@ -251,6 +248,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
 		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
 		lr := label[t*nb : (t+1)*nb]
+		clear(lr)
 		if len(d.hot) == 0 {
 			return
 		}
