@@ -53,16 +53,20 @@ type Detector struct {
 	looksPerCell float64
 	floorLooks   float64 // of the grid being processed
 	// scratch
-	z      []float32 // normalised power
-	integ  []float64 // integral image (frames+1)×(bins+1)
-	label  []int32   // 0 cold, -1 hot, -2 seed, >0 component id
-	excl   []bool    // bins the box tests leave out (wide busy runs)
-	colSum []float64 // per-bin sums over one box's frames
-	stack  []int32
-	prof   []float64
-	prof2  []float64
-	smooth []float64
-	comps  []component
+	z        []float32 // normalised power
+	integ    []float64 // integral image (frames+1)×(bins+1)
+	label    []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	excl     []bool    // bins the box tests leave out (wide busy runs)
+	stack    []int32
+	prof     []float64
+	prof2    []float64
+	smooth   []float64
+	comps    []component
+	boxes    []seedBox
+	hot      []int32 // one frame's hot bins
+	rowBoxes []rowBox
+	seeds    []int32 // seed cells, in index order
+	thrs     thresholdCache
 }
 
 type component struct {
@@ -156,12 +160,16 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.integ = make([]float64, (nf+1)*(nb+1))
 	d.label = make([]int32, nf*nb)
 	d.excl = make([]bool, nb)
-	d.colSum = make([]float64, nb+1)
 	d.stack = make([]int32, 0, nf*nb)
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
 	d.comps = make([]component, 0, maxComponents)
+	d.boxes = make([]seedBox, 0, len(d.templates))
+	d.hot = make([]int32, 0, nb)
+	d.rowBoxes = make([]rowBox, 0, len(d.templates))
+	d.seeds = make([]int32, 0, nf*nb)
+	d.thrs = newThresholdCache()
 	return d, nil
 }
 
@@ -200,15 +208,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	level, busy := st.Floor.Level, st.Floor.Busy
 	z := d.z[:nf*nb]
 	for t := 0; t < nf; t++ {
-		row := g.P[t*nb : (t+1)*nb]
-		zr := z[t*nb : (t+1)*nb]
-		for k := lo; k < hi; k++ {
-			if level[k] > 0 {
-				zr[k] = row[k] / level[k]
-			} else {
-				zr[k] = 0
-			}
-		}
+		normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
 	}
 	excl := d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
 	d.commonMode(z, nf, nb, lo, hi, excl)
@@ -217,7 +217,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	zClip := float32(minClip)
 	for i := range d.templates {
 		tp := &d.templates[i]
-		tp.thr = ratioThreshold(tp.looks, floorLooks, d.pfa)
+		tp.thr = d.thrs.threshold(tp.looks, floorLooks, d.pfa)
 		zClip = max(zClip, float32(2*tp.thr))
 	}
 	// Integral image: integ[(t)(nb+1)+k] = Σ z over frames < t, bins < k.
@@ -226,78 +226,67 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	for k := 0; k <= nb; k++ {
 		integ[k] = 0
 	}
-	for t := 1; t <= nf; t++ {
-		integ[t*w] = 0
-		var run float64
-		zr := z[(t-1)*nb:]
-		for k := 1; k <= nb; k++ {
-			switch {
-			case k-1 < lo || k-1 >= hi:
-			case excl[k-1]:
-				run++ // a busy bin reads as noise to the box tests
-			default:
-				// Clipped: a strong line cannot light up a wide box alone.
-				run += float64(min(zr[k-1], zClip))
-			}
-			integ[t*w+k] = integ[(t-1)*w+k] + run
-		}
-	}
 	// Hot map: cells whose 5×5 neighbourhood mean stands 1.5σ over the
 	// floor. Bursts are grown over hot cells from seeds that a matched box
 	// test put there, so the box decides "something is here" and the hot
 	// map says where it is, not the box's outline.
-	label := d.label[:nf*nb]
-	for i := range label {
-		label[i] = 0
-	}
-	const hr = 2 // 5×5
+	label := d.label[:nf*nb] // each frame's row is cleared as it is marked
+	const hr = 2             // 5×5
 	hotLevel := 1 + 1.5/math.Sqrt(d.hotLooks)
-	for t := 0; t < nf; t++ {
-		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
-		a, b := integ[t0*w:], integ[t1*w:]
-		for k := lo; k < hi; k++ {
-			if excl[k] {
-				continue
-			}
-			k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
-			s := b[k1] - b[k0] - a[k1] + a[k0]
-			if s > hotLevel*float64((t1-t0)*(k1-k0)) {
-				label[t*nb+k] = -1
-			}
-		}
-	}
-	seeds := 0
+	// A box test only seeds the hot cell at its centre, so the boxes are
+	// tested around hot cells alone (a few percent of a noise grid), not
+	// at every position.
+	boxes := d.boxes[:0]
+	ahead := hr + 1 // integral rows past frame t that frame t's tests read
 	for _, tp := range d.templates {
 		if tp.tw > nf || tp.fw > hi-lo {
 			continue
 		}
-		thr := tp.thr * float64(tp.tw*tp.fw)
-		ct, ck, fw := tp.tw/2, tp.fw/2, tp.fw
-		col := d.colSum[: hi-lo+1 : hi-lo+1]
-		for t0 := 0; t0+tp.tw <= nf; t0++ {
-			// Column sums over the box's frames, then a box is a difference
-			// of two of them.
-			a := integ[t0*w+lo : t0*w+hi+1]
-			b := integ[(t0+tp.tw)*w+lo : (t0+tp.tw)*w+hi+1]
-			for k := range col {
-				col[k] = b[k] - a[k]
+		boxes = append(boxes, seedBox{ct: tp.tw / 2, ck: tp.fw / 2, tw: tp.tw, fw: tp.fw, thr: tp.thr * float64(tp.tw*tp.fw)})
+		ahead = max(ahead, tp.tw-tp.tw/2)
+	}
+	seeds := d.seeds[:0] // in index order, as components takes them
+	mark := func(t int) {
+		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
+		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
+		lr := label[t*nb : (t+1)*nb]
+		clear(lr)
+		if len(d.hot) == 0 {
+			return
+		}
+		// The boxes centred on frame t: their rows of the integral image.
+		rb := d.rowBoxes[:0]
+		for _, bx := range boxes {
+			if t0 := t - bx.ct; t0 >= 0 && t0+bx.tw <= nf {
+				rb = append(rb, rowBox{a: integ[t0*w : (t0+1)*w], b: integ[(t0+bx.tw)*w : (t0+bx.tw+1)*w], ck: bx.ck, fw: bx.fw, thr: bx.thr})
 			}
-			row := label[(t0+ct)*nb+lo+ck:]
-			for j, c := range col[fw:] {
-				if c-col[j] <= thr {
-					continue
-				}
-				if row[j] == -1 {
-					row[j] = -2
-					seeds++
-				}
+		}
+		for _, k := range d.hot {
+			lr[k] = -1
+			if seedsAt(rb, lo, hi, int(k)) {
+				lr[k] = -2
+				seeds = append(seeds, int32(t*nb)+k)
 			}
 		}
 	}
+	// Each frame is marked as soon as the integral rows its tests read
+	// are written, while they are still in cache: a long grid's integral
+	// image is megabytes.
+	next := 0
+	for t := 1; t <= nf; t++ {
+		integrateRow(integ[t*w:(t+1)*w], integ[(t-1)*w:t*w], z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
+		for ; next+ahead <= t; next++ {
+			mark(next)
+		}
+	}
+	for ; next < nf; next++ {
+		mark(next)
+	}
+	d.seeds = seeds
 	first := len(out)
 	added := 0
 	out, added = d.busyRuns(g, fr, lo, hi, busy, out)
-	if seeds == 0 {
+	if len(seeds) == 0 {
 		return out
 	}
 	d.components(nf, nb)
@@ -316,6 +305,134 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		added += len(out) - n
 	}
 	return dropLeakage(out, first)
+}
+
+// normalise writes the grid's power over the floor level, bin by bin (0
+// where the level is unknown).
+//
+//go:noinline
+func normalise(zr, row, level []float32) {
+	zr, row = zr[:len(level)], row[:len(level)]
+	for k, l := range level {
+		if l > 0 {
+			zr[k] = row[k] / l
+		} else {
+			zr[k] = 0
+		}
+	}
+}
+
+// integrateRow writes row t of the integral image, cur, from row t-1,
+// prev, and frame t-1 of z: cur[k] = prev[k] + the row's sum over the
+// bins < k inside [lo, hi), clipped at zClip. Out of line, like the
+// other per-cell loops, so it runs in registers.
+//
+//go:noinline
+func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zClip float32) {
+	nb := len(zr)
+	cur, prev = cur[:nb+1], prev[:nb+1]
+	cur[0] = 0
+	var run float64
+	c, p := cur[1:lo+1], prev[1:lo+1]
+	for k := range c {
+		c[k] = p[k] + run
+	}
+	zs := zr[lo:hi]
+	ex := excl[lo:hi]
+	c, p = cur[lo+1:hi+1], prev[lo+1:hi+1]
+	ex, c, p = ex[:len(zs)], c[:len(zs)], p[:len(zs)]
+	for k, v := range zs {
+		if ex[k] {
+			run++ // a busy bin reads as noise to the box tests
+		} else {
+			// Clipped: a strong line cannot light up a wide box alone.
+			run += float64(min(v, zClip))
+		}
+		c[k] = p[k] + run
+	}
+	c, p = cur[hi+1:], prev[hi+1:]
+	p = p[:len(c)]
+	for k := range c {
+		c[k] = p[k] + run
+	}
+}
+
+// hotCells appends to hot the bins k in [lo, hi), excl left out, of one
+// frame whose 5×5 neighbourhood (cut at the band's and the grid's edges)
+// sums over level per cell. a and b are the integral image's rows at the
+// neighbourhood's first and past-last frame, rows frames apart. Away from
+// the band's edges the neighbourhood is always 5 bins wide, and that loop
+// has no clamps and no bounds checks.
+//
+//go:noinline
+func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64) []int32 {
+	const hr = 2
+	edge := func(k int) {
+		if excl[k] {
+			return
+		}
+		k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
+		s := b[k1] - b[k0] - a[k1] + a[k0]
+		if s > level*float64(rows*(k1-k0)) {
+			hot = append(hot, int32(k))
+		}
+	}
+	e1 := min(lo+hr, hi)
+	e2 := max(e1, hi-hr)
+	for k := lo; k < e1; k++ {
+		edge(k)
+	}
+	if e2 > e1 {
+		inner := level * float64(rows*(2*hr+1))
+		ex := excl[e1:e2]
+		am, ap := a[e1-hr:e2-hr], a[e1+hr+1:e2+hr+1] // a[k0], a[k1]
+		bm, bp := b[e1-hr:e2-hr], b[e1+hr+1:e2+hr+1]
+		am, ap, bm, bp = am[:len(ex)], ap[:len(ex)], bm[:len(ex)], bp[:len(ex)]
+		for i := range ex {
+			if ex[i] {
+				continue
+			}
+			if s := bp[i] - bm[i] - ap[i] + am[i]; s > inner {
+				hot = append(hot, int32(e1+i))
+			}
+		}
+	}
+	for k := e2; k < hi; k++ {
+		edge(k)
+	}
+	return hot
+}
+
+// seedBox is a template's box test as Process runs it on one grid.
+type seedBox struct {
+	ct, ck int // the centre cell's offset from the box's first frame and bin
+	tw, fw int
+	thr    float64 // threshold on the box sum
+}
+
+// rowBox is a seedBox centred on one frame: a and b are the integral
+// image's rows at its first and past-last frame.
+type rowBox struct {
+	a, b   []float64
+	ck, fw int
+	thr    float64
+}
+
+// seedsAt reports whether any of a frame's boxes centred on bin k and
+// lying within the bins [lo, hi) sums over its threshold. A box is a
+// difference of two column sums of the integral image.
+func seedsAt(boxes []rowBox, lo, hi, k int) bool {
+	for i := range boxes {
+		bx := &boxes[i]
+		k0 := k - bx.ck
+		if k0 < lo || k0+bx.fw > hi {
+			continue
+		}
+		if (bx.b[k0+bx.fw]-bx.a[k0+bx.fw])-(bx.b[k0]-bx.a[k0]) > bx.thr {
+			return true
+		}
+	}
+	return false
 }
 
 // leakageDB: a burst this much weaker than a co-timed burst within 20 MHz,
@@ -391,19 +508,34 @@ func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bo
 // hop is weakened but not erased.
 func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 	med := d.prof2[:nf]
-	for t := 0; t < nf; t++ {
-		zr := z[t*nb:]
+	busy = busy[lo:hi]
+	row := func(t int) []float32 { return z[t*nb+lo : t*nb+hi] }
+	t := 0
+	for ; t+4 <= nf; t += 4 {
+		// Four frames at a time: four independent sums, each in bin order
+		// as below. Nothing is written before the last return, so testing
+		// the counts after both passes returns exactly where the one-frame
+		// loop would.
+		r0, r1, r2, r3 := row(t), row(t+1), row(t+2), row(t+3)
+		one := float32(truncCut * 1.0)
+		s1, n1 := sumUnder4(r0, r1, r2, r3, busy, [4]float32{one, one, one, one})
+		var cut [4]float32
+		for j := range cut {
+			cut[j] = float32(truncCut * (s1[j] / float64(n1[j]) / truncMeanFactor))
+		}
+		s2, n2 := sumUnder4(r0, r1, r2, r3, busy, cut)
+		for j := range 4 {
+			if n1[j] < 16 || n2[j] < 16 {
+				return
+			}
+			med[t+j] = s2[j] / float64(n2[j]) / truncMeanFactor
+		}
+	}
+	for ; t < nf; t++ {
+		zr := row(t)
 		m := 1.0
 		for pass := 0; pass < 2; pass++ {
-			cut := float32(truncCut * m)
-			var s float64
-			n := 0
-			for k := lo; k < hi; k++ {
-				if v := zr[k]; v < cut && !busy[k] {
-					s += float64(v)
-					n++
-				}
-			}
+			s, n := sumUnder(zr, busy, float32(truncCut*m))
 			if n < 16 {
 				return
 			}
@@ -427,11 +559,63 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		if c <= 1 {
 			continue
 		}
-		zr := z[t*nb:]
-		for k := lo; k < hi; k++ {
+		zr := z[t*nb+lo : t*nb+hi]
+		for k := range zr {
 			zr[k] /= c
 		}
 	}
+}
+
+// sumUnder returns the sum and the count of the values of zr under cut,
+// leaving out the busy bins. It is a function of its own so that the
+// compiler keeps its loop in registers (inlined into commonMode, the
+// index and count were spilled to the stack on every element).
+//
+//go:noinline
+func sumUnder(zr []float32, busy []bool, cut float32) (float64, int) {
+	busy = busy[:len(zr)]
+	var s float64
+	n := 0
+	for k, v := range zr {
+		if v < cut && !busy[k] {
+			s += float64(v)
+			n++
+		}
+	}
+	return s, n
+}
+
+// sumUnder4 is sumUnder of four frames at once, each with its own cut.
+//
+//go:noinline
+func sumUnder4(r0, r1, r2, r3 []float32, busy []bool, cut [4]float32) (s [4]float64, n [4]int) {
+	c0, c1, c2, c3 := cut[0], cut[1], cut[2], cut[3]
+	var s0, s1, s2, s3 float64
+	var n0, n1, n2, n3 int
+	m := len(busy)
+	r0, r1, r2, r3 = r0[:m], r1[:m], r2[:m], r3[:m]
+	for k, b := range busy {
+		if b {
+			continue
+		}
+		if v := r0[k]; v < c0 {
+			s0 += float64(v)
+			n0++
+		}
+		if v := r1[k]; v < c1 {
+			s1 += float64(v)
+			n1++
+		}
+		if v := r2[k]; v < c2 {
+			s2 += float64(v)
+			n2++
+		}
+		if v := r3[k]; v < c3 {
+			s3 += float64(v)
+			n3++
+		}
+	}
+	return [4]float64{s0, s1, s2, s3}, [4]int{n0, n1, n2, n3}
 }
 
 // busyRuns reports runs of busy bins as bursts that last the whole grid:
@@ -487,7 +671,7 @@ func (d *Detector) busyRuns(g *dsp.Grid, fr Frame, lo, hi int, busy []bool, out 
 // that removes noise blobs seeded by a box triggered by energy elsewhere.
 func (d *Detector) verify(c component, nb int, floorLooks float64) bool {
 	looks := float64(c.cells) * d.looksPerCell
-	return c.sum/float64(c.cells) > ratioThreshold(looks, floorLooks, 1e-6)
+	return c.sum/float64(c.cells) > d.thrs.threshold(looks, floorLooks, 1e-6)
 }
 
 // components grows 4-connected regions of hot cells from seed cells.
@@ -495,9 +679,10 @@ func (d *Detector) components(nf, nb int) {
 	label := d.label[:nf*nb]
 	z := d.z
 	d.comps = d.comps[:0]
-	for i := range label {
+	for _, seed := range d.seeds {
+		i := int(seed)
 		if label[i] != -2 {
-			continue
+			continue // grown into an earlier seed's region
 		}
 		id := int32(len(d.comps) + 1)
 		t, k := i/nb, i%nb
@@ -509,18 +694,28 @@ func (d *Detector) components(nf, nb int) {
 			stack = stack[:len(stack)-1]
 			c.cells++
 			c.sum += float64(z[j])
-			tt, kk := j/nb, j%nb
+			// 32-bit division: the cell indices fit (they are int32), and
+			// it is several times faster than the 64-bit one.
+			tt, kk := int(uint32(j)/uint32(nb)), int(uint32(j)%uint32(nb))
 			c.t0, c.t1 = min(c.t0, tt), max(c.t1, tt+1)
 			c.k0, c.k1 = min(c.k0, kk), max(c.k1, kk+1)
-			for _, nbr := range [4][2]int{{tt - 1, kk}, {tt + 1, kk}, {tt, kk - 1}, {tt, kk + 1}} {
-				a, b := nbr[0], nbr[1]
-				if a < 0 || a >= nf || b < 0 || b >= nb {
-					continue
-				}
-				if jj := a*nb + b; label[jj] < 0 {
-					label[jj] = id
-					stack = append(stack, int32(jj))
-				}
+			// The neighbours in the order up, down, left, right: the order
+			// they are popped in is the order c.sum adds them.
+			if jj := j - nb; tt > 0 && label[jj] < 0 {
+				label[jj] = id
+				stack = append(stack, int32(jj))
+			}
+			if jj := j + nb; tt+1 < nf && label[jj] < 0 {
+				label[jj] = id
+				stack = append(stack, int32(jj))
+			}
+			if jj := j - 1; kk > 0 && label[jj] < 0 {
+				label[jj] = id
+				stack = append(stack, int32(jj))
+			}
+			if jj := j + 1; kk+1 < nb && label[jj] < 0 {
+				label[jj] = id
+				stack = append(stack, int32(jj))
 			}
 		}
 		d.stack = stack

@@ -54,14 +54,13 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 	for pass := 0; pass < 2; pass++ {
 		clear(f.sum[lo:hi])
 		clear(f.cnt[lo:hi])
-		for t := 0; t < nf; t++ {
-			row := g.P[t*nb : (t+1)*nb]
-			for k := lo; k < hi; k++ {
-				if v := row[k]; v < f.thr[k] {
-					f.sum[k] += float64(v)
-					f.cnt[k]++
-				}
-			}
+		row := func(t int) []float32 { return g.P[t*nb+lo : t*nb+hi] }
+		t := 0
+		for ; t+4 <= nf; t += 4 {
+			accumulateUnder4(row(t), row(t+1), row(t+2), row(t+3), f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi])
+		}
+		for ; t < nf; t++ {
+			accumulateUnder(row(t), f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi])
 		}
 		for k := lo; k < hi; k++ {
 			if 2*int(f.cnt[k]) < nf {
@@ -71,6 +70,52 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 			}
 			f.thr[k] = truncCut * f.est[k]
 		}
+	}
+}
+
+// accumulateUnder adds each value of row under its bin's threshold to the
+// bin's sum and count. A function of its own, on slices of one length, so
+// that the loop runs in registers without bounds checks (inlined into
+// estimate, the index was spilled to the stack on every element).
+//
+//go:noinline
+func accumulateUnder(row, thr []float32, sum []float64, cnt []int32) {
+	thr, sum, cnt = thr[:len(row)], sum[:len(row)], cnt[:len(row)]
+	for i, v := range row {
+		if v < thr[i] {
+			sum[i] += float64(v)
+			cnt[i]++
+		}
+	}
+}
+
+// accumulateUnder4 is accumulateUnder of four consecutive frames, in
+// order: each bin's sum and count are loaded and stored once per four
+// frames instead of once per frame.
+//
+//go:noinline
+func accumulateUnder4(r0, r1, r2, r3, thr []float32, sum []float64, cnt []int32) {
+	n := len(thr)
+	r0, r1, r2, r3, sum, cnt = r0[:n], r1[:n], r2[:n], r3[:n], sum[:n], cnt[:n]
+	for i, c := range thr {
+		s, m := sum[i], cnt[i]
+		if v := r0[i]; v < c {
+			s += float64(v)
+			m++
+		}
+		if v := r1[i]; v < c {
+			s += float64(v)
+			m++
+		}
+		if v := r2[i]; v < c {
+			s += float64(v)
+			m++
+		}
+		if v := r3[i]; v < c {
+			s += float64(v)
+			m++
+		}
+		sum[i], cnt[i] = s, m
 	}
 }
 

@@ -82,3 +82,48 @@ func exceedProb(looks, floorLooks, x float64) float64 {
 	d1, d2 := 2*looks, 2*floorLooks
 	return mathext.RegIncBeta(d2/2, d1/2, d2/(d2+d1*x))
 }
+
+// thresholdCache remembers ratioThreshold's results. A tune's floor looks
+// settle after some visits, and box templates and region sizes repeat, so
+// in steady state every hop reuses thresholds instead of inverting the
+// incomplete beta function (microseconds each) per template and region.
+// It is keyed by the exact arguments, so a hit returns the very value
+// ratioThreshold would: 4-way set-associative, replacing round-robin.
+type thresholdCache struct {
+	entries []thresholdEntry
+	next    []uint8 // per set: the way to replace next
+}
+
+type thresholdEntry struct {
+	looks, floorLooks, pfa, thr float64
+	ok                          bool
+}
+
+const (
+	thresholdWays = 4
+	// thresholdSets holds the box templates of a few floors and the verify
+	// thresholds of the region sizes that a tune's grids yield.
+	thresholdSets = 256
+)
+
+func newThresholdCache() thresholdCache {
+	return thresholdCache{entries: make([]thresholdEntry, thresholdSets*thresholdWays), next: make([]uint8, thresholdSets)}
+}
+
+// threshold is ratioThreshold(looks, floorLooks, pfa), cached.
+func (c *thresholdCache) threshold(looks, floorLooks, pfa float64) float64 {
+	h := math.Float64bits(looks) ^ math.Float64bits(floorLooks)*0x9e3779b97f4a7c15 ^ math.Float64bits(pfa)*0xc2b2ae3d27d4eb4f
+	h = (h ^ h>>33) * 0xff51afd7ed558ccd // murmur3's finaliser: every bit moves the set
+	h ^= h >> 33
+	set := int(h % thresholdSets)
+	ways := c.entries[set*thresholdWays : (set+1)*thresholdWays]
+	for i := range ways {
+		if e := &ways[i]; e.ok && e.looks == looks && e.floorLooks == floorLooks && e.pfa == pfa {
+			return e.thr
+		}
+	}
+	thr := ratioThreshold(looks, floorLooks, pfa)
+	ways[c.next[set]] = thresholdEntry{looks: looks, floorLooks: floorLooks, pfa: pfa, thr: thr, ok: true}
+	c.next[set] = (c.next[set] + 1) % thresholdWays
+	return thr
+}
