@@ -1,12 +1,13 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/bands"
@@ -249,9 +250,9 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 	for _, b := range s.c.burst {
 		s.tracker.Add(b)
 	}
-	r.FloorDBFS, r.PeakDBFS, r.Occupancy = hopLevels(s.levels, st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs, s.c.burst)
 	r.FirstBinHz, r.BinHz = h.CenterHz+float64(lo-g.Bins/2)*g.BinHz, g.BinHz
 	r.FloorBins, r.PeakBins = binLevels(s.floorBins, s.peakBins, st.Floor.Level[lo:hi], g.P[:g.Frames*g.Bins], g.Bins, lo, hi, s.fs)
+	r.FloorDBFS, r.PeakDBFS, r.Occupancy = hopLevels(s.levels, r.FloorBins, r.PeakBins, g.BinHz, s.c.burst)
 	r.Clipped = clippedShare(raw[:got], s.c.conv.Format().BytesPerSample())
 	return r, nil
 }
@@ -266,32 +267,29 @@ func readErr(src source.Source, err error) error {
 	return fmt.Errorf("%s: read: %w", src.Name(), err)
 }
 
-// hopLevels summarises a dwell: the median floor and the peak cell over the
-// slice, both as power in 200 kHz relative to full scale, and the share of
-// the slice covered by bursts.
-func hopLevels(scratch []float64, level []float32, p []float32, bins, lo, hi int, fs float64, bursts []detect.Burst) (floor, peak, occ float64) {
-	if len(level) == 0 {
+// hopLevels summarises a dwell from its bins (binLevels): the median floor
+// and the peak cell over the slice, both as power in 200 kHz relative to
+// full scale, and the share of the slice covered by bursts.
+func hopLevels(scratch []float64, floorBins, peakBins []float32, binHz float64, bursts []detect.Burst) (floor, peak, occ float64) {
+	if len(floorBins) == 0 {
 		return math.NaN(), math.NaN(), 0
 	}
-	tmp := scratch[:len(level)]
-	for i, v := range level {
+	tmp := scratch[:len(floorBins)]
+	for i, v := range floorBins {
 		tmp[i] = float64(v)
 	}
-	sort.Float64s(tmp)
-	per200k := 200e3 / fs
-	floor = 10 * math.Log10(tmp[len(tmp)/2]*per200k)
+	slices.Sort(tmp)
+	floor = 10 * math.Log10(tmp[len(tmp)/2])
 	var mx float32
-	for t := 0; t*bins < len(p); t++ {
-		for _, v := range p[t*bins+lo : t*bins+hi] {
-			mx = max(mx, v)
-		}
+	for _, v := range peakBins {
+		mx = max(mx, v)
 	}
-	peak = 10 * math.Log10(float64(mx)*per200k)
+	peak = 10 * math.Log10(float64(mx))
 	var bw float64
 	for _, b := range bursts {
 		bw += b.Bandwidth()
 	}
-	occ = math.Min(1, bw/(float64(hi-lo)*fs/float64(bins)))
+	occ = math.Min(1, bw/(float64(len(floorBins))*binHz))
 	return floor, peak, occ
 }
 
@@ -321,11 +319,7 @@ func clippedShare(raw []byte, bps int) float64 {
 	if bps != 2 || len(raw) == 0 {
 		return 0
 	}
-	n := 0
-	for _, b := range raw {
-		if b == 0 || b == 255 {
-			n++
-		}
-	}
+	// bytes.Count of one byte is vectorised: this runs on every dwell.
+	n := bytes.Count(raw, []byte{0}) + bytes.Count(raw, []byte{255})
 	return float64(n) / float64(len(raw))
 }

@@ -203,3 +203,17 @@ func TestHopReportBins(t *testing.T) {
 		t.Errorf("median of the floor bins differs from FloorDBFS by %.3f dB", c.floorErrDB)
 	}
 }
+
+func TestClippedShare(t *testing.T) {
+	raw := make([]byte, 1000)
+	for i := range raw {
+		raw[i] = byte(1 + i%254) // never a rail
+	}
+	raw[3], raw[10], raw[999] = 0, 255, 255
+	if got := clippedShare(raw, 2); got != 0.003 {
+		t.Errorf("cu8 with 3 rail bytes in 1000: %v, want 0.003", got)
+	}
+	if got := clippedShare(raw, 4); got != 0 {
+		t.Errorf("cs16 has no 8-bit rails: %v", got)
+	}
+}
