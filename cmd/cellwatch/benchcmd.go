@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/cellwatch/cellwatch/internal/cputime"
 	"github.com/cellwatch/cellwatch/pkg/config"
 	"github.com/cellwatch/cellwatch/pkg/detect"
 	"github.com/cellwatch/cellwatch/pkg/dsp"
@@ -169,15 +168,6 @@ func runBenchDSP(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// threadCPU is the CPU time this OS thread has used.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
-}
-
 // measure runs pass reps times and returns the median thread CPU time of a
 // pass and the heap allocations per pass.
 func measure(reps int, pass func()) (time.Duration, float64) {
@@ -186,9 +176,9 @@ func measure(reps int, pass func()) (time.Duration, float64) {
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	for i := range times {
-		t0 := threadCPU()
+		t0 := cputime.Thread()
 		pass()
-		times[i] = threadCPU() - t0
+		times[i] = cputime.Thread() - t0
 	}
 	runtime.ReadMemStats(&m1)
 	slices.Sort(times)

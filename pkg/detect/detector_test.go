@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/cellwatch/cellwatch/pkg/dsp"
+
+	"github.com/cellwatch/cellwatch/internal/cputime"
 )
 
 const testFS = 2.4e6
@@ -173,11 +175,11 @@ func BenchmarkProcess(b *testing.B) {
 	b.ReportAllocs()
 	samples := (g.Frames + 1) * 128
 	b.SetBytes(int64(2 * samples))
-	m := startCPU(b)
+	m := cputime.Start(b)
 	for b.Loop() {
 		out = d.Process(state, g, Frame{DeferFrom: g.Frames, Lo: 26, Hi: 230}, out[:0])
 	}
-	m.report(b, samples)
+	m.Report(b, samples)
 }
 
 // BenchmarkProcessDwell is the daemon's case: 6 ms dwells at 2.4 MS/s on
@@ -210,14 +212,14 @@ func BenchmarkProcessDwell(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.SetBytes(2 * dwell)
-	m := startCPU(b)
+	m := cputime.Start(b)
 	i := 0
 	for b.Loop() {
 		g := grids[i%len(grids)]
 		out = d.Process(state, g, Frame{DeferFrom: g.Frames, Lo: 25, Hi: 231}, out[:0])
 		i++
 	}
-	m.report(b, dwell)
+	m.Report(b, dwell)
 }
 
 // A weak burst's profile dips below half its level by chance; the

@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/gonum/dsp/fourier"
 
 	"github.com/cellwatch/cellwatch/pkg/iq"
+
+	"github.com/cellwatch/cellwatch/internal/cputime"
 )
 
 // benchHop is the bench reference's hop: 120 000 samples, 50 ms at 2.4 MS/s.
@@ -42,13 +44,13 @@ func BenchmarkWelch(b *testing.B) {
 					spec := make([]float32, n)
 					b.SetBytes(int64(len(raw)))
 					b.ReportAllocs()
-					m := startCPU(b)
+					m := cputime.Start(b)
 					for b.Loop() {
 						if _, err := w.CU8(spec, raw); err != nil {
 							b.Fatal(err)
 						}
 					}
-					m.report(b, benchHop)
+					m.Report(b, benchHop)
 				})
 			}
 		}
@@ -70,7 +72,7 @@ func BenchmarkWelchGonum(b *testing.B) {
 			acc := make([]float64, n)
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
-			m := startCPU(b)
+			m := cputime.Start(b)
 			for b.Loop() {
 				clear(acc)
 				for f := 0; f+n <= benchHop; f += n {
@@ -84,7 +86,7 @@ func BenchmarkWelchGonum(b *testing.B) {
 					}
 				}
 			}
-			m.report(b, benchHop)
+			m.Report(b, benchHop)
 		})
 	}
 }
@@ -108,12 +110,12 @@ func BenchmarkSTFT(b *testing.B) {
 				g := s.NewGrid()
 				b.SetBytes(int64(len(raw)))
 				b.ReportAllocs()
-				m := startCPU(b)
+				m := cputime.Start(b)
 				for b.Loop() {
 					conv.Convert(x, raw)
 					s.Compute(g, x)
 				}
-				m.report(b, samples)
+				m.Report(b, samples)
 			})
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"gonum.org/v1/gonum/dsp/fourier"
 
 	"github.com/cellwatch/cellwatch/pkg/iq"
+
+	"github.com/cellwatch/cellwatch/internal/cputime"
 )
 
 // The optimisation steps of docs/performance.md, each still runnable so its
@@ -71,11 +73,11 @@ func BenchmarkSteps(b *testing.B) {
 				w, _ := newWelch(n, n, step.asm)
 				spec := make([]float32, n)
 				b.SetBytes(int64(len(raw)))
-				m := startCPU(b)
+				m := cputime.Start(b)
 				for b.Loop() {
 					welchSteps(w, spec, raw, step.radix2)
 				}
-				m.report(b, benchHop)
+				m.Report(b, benchHop)
 			})
 		}
 	}
@@ -90,12 +92,12 @@ func BenchmarkSteps(b *testing.B) {
 		b.Run("stft/N=256/"+name, func(b *testing.B) {
 			conv, compute := setup()
 			b.SetBytes(int64(len(dwell)))
-			m := startCPU(b)
+			m := cputime.Start(b)
 			for b.Loop() {
 				conv.Convert(x, dwell)
 				compute()
 			}
-			m.report(b, samples)
+			m.Report(b, samples)
 		})
 	}
 	lutConv := func() *Converter { c, _ := NewConverter(iq.CU8); c.asm = false; return c }
