@@ -73,6 +73,17 @@ func newWhsec(t *testing.T, dir string) (path, secret string) {
 	return path, secret
 }
 
+// startHookReceiver starts a receiver answering 200 on loopback and writes
+// a fresh whsec_ secret for it.
+func startHookReceiver(t *testing.T, dir string) (keyFile, secret string, rcv *hookReceiver, srv *httptest.Server) {
+	t.Helper()
+	keyFile, secret = newWhsec(t, dir)
+	rcv = &hookReceiver{secret: secret, status: http.StatusOK}
+	srv = httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	return keyFile, secret, rcv, srv
+}
+
 // swVerify checks a Standard Webhooks signature from the spec alone (not
 // with pkg/alert): HMAC-SHA256 keyed with the base64-decoded part of the
 // whsec_ secret, over "id.timestamp.body", base64 in a "v1,<sig>" entry of
@@ -326,10 +337,7 @@ func TestAlertLatencyUnderOneSecond(t *testing.T) {
 		t.Skip("-short: runs the real-time simulator")
 	}
 	dir := t.TempDir()
-	keyFile, secret := newWhsec(t, dir)
-	rcv := &hookReceiver{secret: secret, status: http.StatusOK}
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
+	keyFile, secret, rcv, srv := startHookReceiver(t, dir)
 	cfg := writeConfig(t, dir, fmt.Sprintf(`sensor: {site: test-site, id: s1, zone: B2-cells}
 plan: eu
 sources:
@@ -385,10 +393,7 @@ func TestAllowlistSuppressesAndAudits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			keyFile, secret := newWhsec(t, dir)
-			rcv := &hookReceiver{secret: secret, status: http.StatusOK}
-			srv := httptest.NewServer(rcv)
-			defer srv.Close()
+			keyFile, _, rcv, srv := startHookReceiver(t, dir)
 			state := filepath.Join(dir, "state")
 			cfg := writeConfig(t, dir, fmt.Sprintf(`sensor: {site: test-site, id: s1, zone: staff-office}
 plan: eu
@@ -724,10 +729,7 @@ func TestReloadAppliesAllowlist(t *testing.T) {
 		t.Skip("-short: runs the real-time simulator for seconds")
 	}
 	dir := t.TempDir()
-	keyFile, secret := newWhsec(t, dir)
-	rcv := &hookReceiver{secret: secret, status: http.StatusOK}
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
+	keyFile, secret, rcv, srv := startHookReceiver(t, dir)
 	state := filepath.Join(dir, "state")
 	addr := freeAddr(t)
 	conf := func(allow string) string {
