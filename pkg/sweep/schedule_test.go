@@ -142,17 +142,8 @@ func TestSweeperFollowsTheOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	c := &passCounter{}
-	done := make(chan error)
-	go func() { done <- sw.Run(ctx, c) }()
-	for src.Simulator().Now() < 150*time.Millisecond {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	sweepUntil(t, sw, src.Simulator(), c, 150*time.Millisecond)
 	if c.passes == 0 || c.visits != len(order) {
 		t.Fatalf("%d passes of %d visits, want ≥ 1 of %d", c.passes, c.visits, len(order))
 	}

@@ -63,18 +63,8 @@ func newSimSweeper(t *testing.T, wrap func(source.Source) source.Source, bandNam
 
 func TestSweeperFindsTheCallAndFlushesOnStop(t *testing.T) {
 	sw, src := newSimSweeper(t, nil, "B8")
-	ctx, cancel := context.WithCancel(context.Background())
 	rec := &recorder{}
-	done := make(chan error)
-	go func() { done <- sw.Run(ctx, rec) }()
-	// Sweep B8 until the simulator's clock passes 3 s (the call is on from 0.3 s).
-	for src.Simulator().Now() < 3*time.Second {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	sweepUntil(t, sw, src.Simulator(), rec, 3*time.Second)
 	var gsm int
 	for _, e := range rec.ems {
 		if e.Tech == detect.GSM && e.Band == "B8" && e.FreqHz > 897.9e6 && e.FreqHz < 898.1e6 {
@@ -184,17 +174,8 @@ func (c *binChecker) Hop(r *HopReport) {
 // its frequency, and their median floor is the hop's floor.
 func TestHopReportBins(t *testing.T) {
 	sw, src := newSimSweeper(t, nil, "B8")
-	ctx, cancel := context.WithCancel(context.Background())
 	c := &binChecker{t: t, bestDB: math.Inf(-1)}
-	done := make(chan error)
-	go func() { done <- sw.Run(ctx, c) }()
-	for src.Simulator().Now() < 2*time.Second {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	sweepUntil(t, sw, src.Simulator(), c, 2*time.Second)
 	t.Logf("strongest bin %.4f MHz, %.1f dBFS", c.bestHz/1e6, c.bestDB)
 	if math.Abs(c.bestHz-898e6) > 50e3 {
 		t.Errorf("strongest bin at %.4f MHz (%.1f dBFS), want the call at 898.0 MHz", c.bestHz/1e6, c.bestDB)
@@ -215,5 +196,21 @@ func TestClippedShare(t *testing.T) {
 	}
 	if got := clippedShare(raw, 4); got != 0 {
 		t.Errorf("cs16 has no 8-bit rails: %v", got)
+	}
+}
+
+// sweepUntil runs sw until the simulator's clock passes until, then stops
+// it and checks it ended cleanly.
+func sweepUntil(t *testing.T, sw *Sweeper, sim *sim.Simulator, obs Observer, until time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sw.Run(ctx, obs) }()
+	for sim.Now() < until {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
