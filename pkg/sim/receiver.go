@@ -142,41 +142,32 @@ func (s *Simulator) blockChain(dst []byte, n int) {
 // below the 8-bit resolution).
 func (s *Simulator) settleSpan() int64 { return int64(8 * s.rx.tau * s.fs) }
 
+// settleWindow is the part [lo, hi) of a buffer starting at sample n0 of
+// length n that the last retune's transient covers (empty without one).
+func (s *Simulator) settleWindow(n0 int64, n int) (lo, hi int) {
+	if s.rx.tau == 0 {
+		return 0, 0
+	}
+	lo = int(min(max(s.rx.tuneAt-n0, 0), int64(n)))
+	hi = int(min(max(s.rx.tuneAt+s.settleSpan()-n0, 0), int64(n)))
+	return lo, hi
+}
+
 // settle applies the PLL's frequency error and the gain recovery of the
 // last retune: x·(1 − a·e^(−t/τ))·e^(j·2π·Δf·τ·(1 − e^(−t/τ))).
 func (s *Simulator) settle(buf []complex128, n0 int64) {
-	if s.rx.tau == 0 {
-		return
-	}
-	end := s.rx.tuneAt + s.settleSpan()
-	for i := range buf {
-		n := n0 + int64(i)
-		if n < s.rx.tuneAt {
-			continue
-		}
-		if n >= end {
-			break
-		}
-		t := float64(n-s.rx.tuneAt) / s.fs
+	lo, hi := s.settleWindow(n0, len(buf))
+	for i := lo; i < hi; i++ {
+		t := float64(n0+int64(i)-s.rx.tuneAt) / s.fs
 		e := math.Exp(-t / s.rx.tau)
 		buf[i] *= cmplx.Rect(1-s.rx.setGain*e, 2*math.Pi*s.rx.setDF*s.rx.tau*(1-e))
 	}
 }
 
 func (s *Simulator) settleDC(buf []complex128, n0 int64) {
-	if s.rx.tau == 0 {
-		return
-	}
-	end := s.rx.tuneAt + s.settleSpan()
-	for i := range buf {
-		n := n0 + int64(i)
-		if n < s.rx.tuneAt {
-			continue
-		}
-		if n >= end {
-			break
-		}
-		buf[i] += s.rx.setDC * complex(math.Exp(-float64(n-s.rx.tuneAt)/s.fs/s.rx.tau), 0)
+	lo, hi := s.settleWindow(n0, len(buf))
+	for i := lo; i < hi; i++ {
+		buf[i] += s.rx.setDC * complex(math.Exp(-float64(n0+int64(i)-s.rx.tuneAt)/s.fs/s.rx.tau), 0)
 	}
 }
 

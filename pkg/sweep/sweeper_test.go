@@ -201,12 +201,12 @@ func TestClippedShare(t *testing.T) {
 
 // sweepUntil runs sw until the simulator's clock passes until, then stops
 // it and checks it ended cleanly.
-func sweepUntil(t *testing.T, sw *Sweeper, sim *sim.Simulator, obs Observer, until time.Duration) {
+func sweepUntil(t *testing.T, sw *Sweeper, clock *sim.Simulator, obs Observer, until time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- sw.Run(ctx, obs) }()
-	for sim.Now() < until {
+	for clock.Now() < until {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
