@@ -7,11 +7,12 @@ import (
 
 	"github.com/cellwatch/cellwatch/pkg/config"
 	"github.com/cellwatch/cellwatch/pkg/evaluate"
+	"github.com/cellwatch/cellwatch/pkg/sim"
 )
 
 func init() {
 	benchCommands["detect"] = benchCommand{
-		"detection against the simulator's truth: Pd vs SNR next to the ideal energy detector, false detections per sensor-hour, technology confusion, sweep intercept",
+		"detection against the simulator's truth: Pd vs SNR next to the ideal energy detector, false detections per sensor-hour, technology confusion, sweep intercept, zone accuracy across sensors",
 		runBenchDetect,
 	}
 }
@@ -26,6 +27,7 @@ func runBenchDetect(args []string, stdout, stderr io.Writer) int {
 	plots := fs.String("plots", "", "write the Pd curves as PNG files into this directory")
 	seed := fs.Int64("seed", 1, "simulation seed (every number is reproducible for a seed)")
 	quick := fs.Bool("quick", false, "seconds instead of many minutes: few trials, little sensor time, coarse numbers")
+	zoneScene := fs.String("zone-scene", "configs/scenes/block-large.yaml", "multi-sensor scene (YAML file) in which zone accuracy is scored")
 	if rc := parseFlags(fs, args, stderr); rc >= 0 {
 		return rc
 	}
@@ -40,7 +42,12 @@ func runBenchDetect(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	sw.Priority = priorityRanges(d.Priority)
-	cfg := evaluate.BenchConfig{Sweep: sw, Seed: *seed, Quick: *quick}
+	zsc, err := sim.Load(*zoneScene)
+	if err != nil {
+		fmt.Fprintf(stderr, "cellwatch bench detect: --zone-scene: %v\n", err)
+		return exitUsage
+	}
+	cfg := evaluate.BenchConfig{Sweep: sw, Seed: *seed, Quick: *quick, ZoneScene: zsc}
 	if !*asJSON {
 		cfg.Progress = func(s string) { fmt.Fprintf(stderr, "bench detect: %s\n", s) }
 	}

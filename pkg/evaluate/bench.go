@@ -29,29 +29,30 @@ type BenchConfig struct {
 	Sweep SweepConfig
 	Seed  int64
 	Quick bool // seconds, not minutes: fewer trials and less sensor time
+	// ZoneScene is the multi-sensor scene zone accuracy is scored in
+	// (configs/scenes/block-large.yaml).
+	ZoneScene *sim.Scene
 	// Progress, when set, receives one line per finished stage.
 	Progress func(string)
 }
 
 // Report is everything `cellwatch bench detect` measured.
 type Report struct {
-	Seed              int64       `json:"seed"`
-	Quick             bool        `json:"quick"`
-	SampleRate        float64     `json:"sample_rate"`
-	Dwell             string      `json:"dwell"`
-	Settle            string      `json:"settle"`
-	FalseAlarmsPerDay float64     `json:"false_alarms_per_day"`
-	PFA               float64     `json:"pfa_per_test"`
-	TestsPerSecond    float64     `json:"tests_per_second"`
-	Curves            []PDCurve   `json:"pd_curves"`
-	FalseAlarms       FalseAlarms `json:"false_alarms"`
-	Confusion         Confusion   `json:"confusion"`
-	Intercept         Intercept   `json:"intercept"`
-	// Zone is "not measured" with the reason until cellwatch decides zones
-	// across sensors.
-	Zone       string   `json:"zone_accuracy"`
-	Shortfalls []string `json:"shortfalls"` // bars not reached, and by how much
-	Elapsed    string   `json:"elapsed"`
+	Seed              int64        `json:"seed"`
+	Quick             bool         `json:"quick"`
+	SampleRate        float64      `json:"sample_rate"`
+	Dwell             string       `json:"dwell"`
+	Settle            string       `json:"settle"`
+	FalseAlarmsPerDay float64      `json:"false_alarms_per_day"`
+	PFA               float64      `json:"pfa_per_test"`
+	TestsPerSecond    float64      `json:"tests_per_second"`
+	Curves            []PDCurve    `json:"pd_curves"`
+	FalseAlarms       FalseAlarms  `json:"false_alarms"`
+	Confusion         Confusion    `json:"confusion"`
+	Intercept         Intercept    `json:"intercept"`
+	Zone              ZoneAccuracy `json:"zone_accuracy"`
+	Shortfalls        []string     `json:"shortfalls"` // bars not reached, and by how much
+	Elapsed           string       `json:"elapsed"`
 }
 
 // RunBench measures everything. Quick mode keeps every stage but shrinks
@@ -74,12 +75,14 @@ func RunBench(cfg BenchConfig) (*Report, error) {
 	faRuns, faEach := 2, 30*time.Minute
 	confEach := 60 * time.Second
 	icEach := 120 * time.Second
+	zoneEach := 60 * time.Second
 	if cfg.Quick {
 		offsets = []float64{0, 2.5, 6}
 		trials = 12
 		faRuns, faEach = 1, 3*time.Second
 		confEach = 4 * time.Second
 		icEach = 6 * time.Second
+		zoneEach = 4 * time.Second
 		sw.Warmup = min(sw.Warmup, time.Second)
 	}
 	probe, err := NewOperatingPoint(sw)
@@ -133,7 +136,16 @@ func RunBench(cfg BenchConfig) (*Report, error) {
 		return nil, fmt.Errorf("intercept: %w", err)
 	}
 	progress(fmt.Sprintf("intercept: %d/%d", r.Intercept.Caught, r.Intercept.Events))
-	r.Zone = "not measured: the simulator has multi-sensor scenes (configs/scenes/block-large.yaml) but cellwatch has no decision of a zone across sensors to score yet (each daemon reports its configured zone)"
+	if cfg.ZoneScene == nil {
+		return nil, fmt.Errorf("zone accuracy: no multi-sensor scene given")
+	}
+	zsc := *cfg.ZoneScene
+	zsc.Seed = cfg.Seed // new noise, shadowing and schedule phases per seed
+	r.Zone, err = MeasureZones(&zsc, sw, zoneEach)
+	if err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("zone: %d/%d right", r.Zone.Right, r.Zone.Emissions))
 	r.Shortfalls = shortfalls(r)
 	r.Elapsed = time.Since(start).Round(time.Millisecond).String()
 	return r, nil
@@ -189,8 +201,12 @@ func shortfalls(r *Report) []string {
 	if ic := r.Intercept; ic.P < BarIntercept {
 		out = append(out, fmt.Sprintf("1 s event caught with p = %.2f, %.2f under %.2f (one pass of the schedule takes %s)", ic.P, BarIntercept-ic.P, BarIntercept, ic.Pass))
 	}
-	if strings.HasPrefix(r.Zone, "not measured") {
-		out = append(out, "zone accuracy "+r.Zone)
+	if z := r.Zone; z.Accuracy < BarZoneRight {
+		out = append(out, fmt.Sprintf("zone right %.1f %% [%.1f, %.1f] over %d emissions in %s, %.1f points under %.0f %%",
+			100*z.Accuracy, 100*z.Lo, 100*z.Hi, z.Emissions, z.Scene, 100*(BarZoneRight-z.Accuracy), 100*BarZoneRight))
+	} else if z.Lo < BarZoneRight {
+		out = append(out, fmt.Sprintf("zone right %.1f %% over %d emissions meets %.0f %%, but its 95 %% interval reaches down to %.1f %%",
+			100*z.Accuracy, z.Emissions, 100*BarZoneRight, 100*z.Lo))
 	}
 	return out
 }
@@ -242,7 +258,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 	ic := r.Intercept
 	p("\n%s signalling event on the sweep (%d hops, pass %s, longest revisit %s, per-RB SNR %.0f dB)\n", ic.EventLen, ic.Hops, ic.Pass, ic.MaxRevisit, ic.SNRdB)
 	p("  caught %d/%d = %.2f [%.2f, %.2f]; a dwell overlapped %.2f of them (bar %.2f)\n", ic.Caught, ic.Events, ic.P, ic.Lo, ic.Hi, ic.Timing, BarIntercept)
-	p("\nzone accuracy: %s\n", r.Zone)
+	z := r.Zone
+	p("\nzone accuracy (%s, %d sensors, %.3f sensor-hours; the zone of the sensor that heard a transmission strongest)\n", z.Scene, z.Sensors, z.SensorHours)
+	p("  %d sensor detections ⇒ %d site emissions from handsets in a zone (%d unexplained, %d from outside every zone, not scored)\n",
+		z.Detections, z.Emissions, z.Unexplained, z.NoZone)
+	p("  right %d/%d = %.1f %% [%.1f, %.1f] (bar %.0f %%); heard by one sensor only %d, %d right; geometry allows %.1f %%\n",
+		z.Right, z.Emissions, 100*z.Accuracy, 100*z.Lo, 100*z.Hi, 100*BarZoneRight, z.SingleSensor, z.SingleRight, 100*z.GeometryRight)
+	for _, m := range z.Mistakes {
+		p("    wrong: %s\n", m)
+	}
 	if len(r.Shortfalls) > 0 {
 		p("\nbars not reached:\n")
 		for _, s := range r.Shortfalls {

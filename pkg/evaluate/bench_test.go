@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cellwatch/cellwatch/pkg/sim"
 )
 
 // The quick benchmark runs every stage end to end and its numbers hold
@@ -21,7 +23,11 @@ func TestQuickBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := RunBench(BenchConfig{Sweep: sw, Seed: 3, Quick: true})
+	zsc, err := sim.LoadFile("../../configs/scenes/block-large.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunBench(BenchConfig{Sweep: sw, Seed: 3, Quick: true, ZoneScene: zsc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +63,12 @@ func TestQuickBench(t *testing.T) {
 	}
 	if r.Intercept.Events == 0 {
 		t.Error("intercept: no events")
+	}
+	// Six zones: guessing gets one in six; the strongest sensor should get
+	// nearly all, and heard-by-one-sensor emissions are part of the count.
+	if z := r.Zone; z.Sensors != 6 || z.Emissions < 10 || z.Accuracy < 0.8 || z.Lo > z.Accuracy || z.Hi < z.Accuracy ||
+		z.SingleSensor > z.Emissions || z.Right != int(math.Round(z.Accuracy*float64(z.Emissions))) {
+		t.Errorf("zone accuracy %+v", z)
 	}
 	var buf bytes.Buffer
 	if err := r.WriteTable(&buf); err != nil {
