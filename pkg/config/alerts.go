@@ -110,10 +110,8 @@ func (c *Config) validateAlerts(planBands []string) []error {
 				name = u.Host
 			}
 		}
-		if j, dup := names[name]; dup && name != "" {
+		if j, dup := firstUse(names, name, i); dup && name != "" {
 			bad(key+".name", "%q is already the name of alerts.webhooks[%d] (names key the outbox: give each webhook its own)", name, j)
-		} else {
-			names[name] = i
 		}
 		checkFile(bad, key+".ca_file", w.CAFile)
 		for _, z := range w.Zones {
@@ -158,10 +156,8 @@ func (c *Config) validateAlerts(planBands []string) []error {
 		key := "alerts.zones[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(z.Zone) == "" {
 			bad(key+".zone", "must not be empty")
-		} else if j, dup := zones[z.Zone]; dup {
+		} else if j, dup := firstUse(zones, z.Zone, i); dup {
 			bad(key+".zone", "%q already has a rule, alerts.zones[%d]", z.Zone, j)
-		} else {
-			zones[z.Zone] = i
 		}
 		if z.MinSNRdB < 0 {
 			bad(key+".min_snr_db", "%v must not be negative", z.MinSNRdB)
@@ -183,10 +179,8 @@ func (c *Config) validateAlerts(planBands []string) []error {
 		key := "alerts.allowlist[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(r.Name) == "" {
 			bad(key+".name", "must not be empty (it names the rule in the audit log)")
-		} else if j, dup := rules[r.Name]; dup {
+		} else if j, dup := firstUse(rules, r.Name, i); dup {
 			bad(key+".name", "%q is already the name of alerts.allowlist[%d]", r.Name, j)
-		} else {
-			rules[r.Name] = i
 		}
 		if len(r.Zones) == 0 {
 			bad(key+".zones", "must list at least one zone")

@@ -166,18 +166,9 @@ func (c *Config) validateSources(planBands []string, planOK bool) []error {
 		bad := func(field, format string, args ...any) {
 			errs = append(errs, fmt.Errorf("%s.%s: "+format, append([]any{key, field}, args...)...))
 		}
-		// firstUse records v under seen and reports an earlier source that has it.
-		firstUse := func(seen map[string]int, v string) (int, bool) {
-			j, dup := seen[v]
-			if !dup {
-				seen[v] = i
-			}
-			return j, dup
-		}
-
 		if strings.TrimSpace(s.Name) == "" {
 			bad("name", "must not be empty")
-		} else if j, dup := firstUse(names, s.Name); dup {
+		} else if j, dup := firstUse(names, s.Name, i); dup {
 			bad("name", "%q is already the name of sources[%d]", s.Name, j)
 		}
 
@@ -236,14 +227,14 @@ func (c *Config) validateSources(planBands []string, planOK bool) []error {
 		case KindRTLTCP:
 			if err := checkHostPort(s.Address, true); err != nil {
 				bad("address", "%q %v", s.Address, err)
-			} else if j, dup := firstUse(addresses, s.Address); dup {
+			} else if j, dup := firstUse(addresses, s.Address, i); dup {
 				bad("address", "%q is already used by sources[%d] (rtl_tcp serves one client)", s.Address, j)
 			}
 		case KindRTLSDR:
 			if s.Serial == "" && dongles > 1 {
 				bad("serial", "must be set when there is more than one rtlsdr source")
 			} else if s.Serial != "" {
-				if j, dup := firstUse(serials, s.Serial); dup {
+				if j, dup := firstUse(serials, s.Serial, i); dup {
 					bad("serial", "%q is already used by sources[%d]", s.Serial, j)
 				}
 			}
@@ -279,3 +270,13 @@ func checkHostPort(addr string, dial bool) error {
 
 // fmtHz prints a frequency or rate without an exponent: 2400000000, not 2.4e+09.
 func fmtHz(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// firstUse records that item i of a list uses v, and reports the earlier
+// item that already did (keys that must be unique: names, addresses).
+func firstUse(seen map[string]int, v string, i int) (int, bool) {
+	j, dup := seen[v]
+	if !dup {
+		seen[v] = i
+	}
+	return j, dup
+}
