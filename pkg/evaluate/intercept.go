@@ -2,10 +2,12 @@ package evaluate
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cellwatch/cellwatch/pkg/detect"
 	"github.com/cellwatch/cellwatch/pkg/sim"
+	"github.com/cellwatch/cellwatch/pkg/sweep"
 )
 
 // Intercept is the probability that the sweep reports a short signalling
@@ -19,10 +21,17 @@ type Intercept struct {
 	P        float64 `json:"p"`
 	Lo       float64 `json:"p_lo"` // Wilson 95 %
 	Hi       float64 `json:"p_hi"`
+	// Receivers is how many dongles share the plan (sweep.AssignHops).
+	Receivers int `json:"receivers"`
 	// Timing is the share of events that at least one dwell on their hop
 	// overlapped (what the hop plan allows, whatever the detector does).
-	Timing     float64 `json:"timing"`
-	Pass       string  `json:"pass"`        // one pass of the schedule
+	Timing float64 `json:"timing"`
+	// Heard is the share of events of which at least one transmission
+	// overlapped a dwell in time and that hop's slice in frequency: the
+	// most any detector could catch on this schedule. The rest of the gap
+	// to P is the detector's.
+	Heard      float64 `json:"heard"`
+	Pass       string  `json:"pass"`        // one pass of the schedule (the longest receiver's)
 	MaxRevisit string  `json:"max_revisit"` // longest wait between looks at a hop
 	SNRdB      float64 `json:"snr_db"`      // per-RB in-band SNR of the phones
 	Hops       int     `json:"hops"`
@@ -50,10 +59,18 @@ func interceptScene(seed int64, eventLen, period time.Duration, snrDB float64) *
 	return sc
 }
 
-// MeasureIntercept sweeps the intercept scene for `each` of stream time
-// and counts the events some reported emission overlaps in time and band.
-func MeasureIntercept(cfg SweepConfig, eventLen time.Duration, snrDB float64, each time.Duration, seed int64) (Intercept, error) {
-	sched, err := cfg.schedule()
+// MeasureIntercept sweeps the intercept scene with `receivers` dongles
+// sharing the plan, as the daemon shares it, for `each` of stream time, and
+// counts the events some reported emission overlaps in time and band.
+func MeasureIntercept(cfg SweepConfig, receivers int, eventLen time.Duration, snrDB float64, each time.Duration, seed int64) (Intercept, error) {
+	if receivers < 1 {
+		return Intercept{}, fmt.Errorf("intercept: %d receivers", receivers)
+	}
+	hp, err := sweep.NewHopPlan(cfg.Plan, sweep.HopPlanConfig{SampleRate: cfg.SampleRate})
+	if err != nil {
+		return Intercept{}, err
+	}
+	shares, _, err := sweep.AssignHops(hp.Hops, make([][]string, receivers))
 	if err != nil {
 		return Intercept{}, err
 	}
@@ -67,27 +84,59 @@ func MeasureIntercept(cfg SweepConfig, eventLen time.Duration, snrDB float64, ea
 	for i, e := range probe.Emitters() {
 		sc.Phones[i].ExtraLossDB = e.SNRdB - snrDB
 	}
-	obs, s, err := runSweep(sc, cfg, sched, cfg.Warmup+each, true)
-	if err != nil {
-		return Intercept{}, err
+	out := Intercept{EventLen: eventLen.String(), SNRdB: snrDB, Hops: len(hp.Hops), Receivers: receivers}
+	// Every receiver is its own simulated dongle in the same scene: the
+	// phones' schedules depend on the seed alone, so all see the same truth.
+	obs := make([]*sweepObserver, receivers)
+	sims := make([]*sim.Simulator, receivers)
+	errs := make([]error, receivers)
+	var longest sweep.Schedule
+	var wg sync.WaitGroup
+	for i, share := range shares {
+		sched := sweep.NewSchedule(share, cfg.Priority, cfg.Dwell, cfg.Settle)
+		if sched.Pass() > longest.Pass() {
+			longest = sched
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obs[i], sims[i], errs[i] = runSweep(sc, cfg, sched, cfg.Warmup+each, true)
+		}()
 	}
-	out := Intercept{EventLen: eventLen.String(), SNRdB: snrDB, Hops: len(sched.Hops),
-		Pass: sched.Pass().String(), MaxRevisit: sched.MaxRevisit().String()}
-	looked := 0
-	for _, a := range s.ActivitiesBetween(cfg.Warmup, s.Now()-eventLen) {
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Intercept{}, err
+		}
+	}
+	out.Pass, out.MaxRevisit = longest.Pass().String(), longest.MaxRevisit().String()
+	var hops []*sweep.HopReport
+	var ems []detect.Emission
+	end := sims[0].Now()
+	for i := range obs {
+		hops = append(hops, obs[i].hops...)
+		ems = append(ems, obs[i].ems...)
+		end = min(end, sims[i].Now())
+	}
+	dwell := cfg.Dwell.Seconds()
+	looked, heard := 0, 0
+	for _, a := range sims[0].ActivitiesBetween(cfg.Warmup, end-eventLen) {
 		if a.Tech == detect.Clutter || a.Start < cfg.Warmup {
 			continue
 		}
 		out.Events++
 		as, ae := a.Start.Seconds(), a.End.Seconds()
 		lo, hi := a.FreqHz-a.BandwidthHz/2, a.FreqHz+a.BandwidthHz/2
-		for _, h := range obs.hops {
-			if h.Start < ae && h.Start+cfg.Dwell.Seconds() > as && h.Hop.LowHz < hi && h.Hop.HighHz > lo {
+		for _, h := range hops {
+			if h.Start < ae && h.Start+dwell > as && h.Hop.LowHz < hi && h.Hop.HighHz > lo {
 				looked++
 				break
 			}
 		}
-		for _, e := range obs.ems {
+		if overlapsDwell(sims[0].TruthBetween(a.Start, a.End), a.Emitter, hops, dwell) {
+			heard++
+		}
+		for _, e := range ems {
 			if e.Tech != detect.Clutter && e.Start < ae && e.End > as &&
 				e.FreqHz-e.BandwidthHz/2 < hi && e.FreqHz+e.BandwidthHz/2 > lo {
 				out.Caught++
@@ -101,5 +150,24 @@ func MeasureIntercept(cfg SweepConfig, eventLen time.Duration, snrDB float64, ea
 	out.P = float64(out.Caught) / float64(out.Events)
 	out.Lo, out.Hi = wilson(out.Caught, out.Events)
 	out.Timing = float64(looked) / float64(out.Events)
+	out.Heard = float64(heard) / float64(out.Events)
 	return out, nil
+}
+
+// overlapsDwell: one of the emitter's transmissions overlapped a dwell in
+// time and that hop's slice in frequency.
+func overlapsDwell(recs []sim.TruthRecord, emitter string, hops []*sweep.HopReport, dwell float64) bool {
+	for _, r := range recs {
+		if r.Emitter != emitter {
+			continue
+		}
+		rs, re := r.Start.Seconds(), r.End.Seconds()
+		lo, hi := r.FreqHz-r.BandwidthHz/2, r.FreqHz+r.BandwidthHz/2
+		for _, h := range hops {
+			if h.Start < re && h.Start+dwell > rs && h.Hop.LowHz < hi && h.Hop.HighHz > lo {
+				return true
+			}
+		}
+	}
+	return false
 }
