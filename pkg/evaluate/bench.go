@@ -50,11 +50,12 @@ type Report struct {
 	FalseAlarms       FalseAlarms  `json:"false_alarms"`
 	Confusion         Confusion    `json:"confusion"`
 	Intercept         Intercept    `json:"intercept"`
-	// InterceptTwo is the same with two dongles sharing the plan.
-	InterceptTwo Intercept `json:"intercept_two_receivers"`
 	Zone              ZoneAccuracy `json:"zone_accuracy"`
 	Shortfalls        []string     `json:"shortfalls"` // bars not reached, and by how much
 	Elapsed           string       `json:"elapsed"`
+
+	// InterceptTwo is Intercept with two dongles sharing the plan.
+	InterceptTwo Intercept `json:"intercept_two_receivers"`
 }
 
 // RunBench measures everything. Quick mode keeps every stage but shrinks
