@@ -62,6 +62,21 @@ func (b *Burst) Bandwidth() float64 { return b.FreqHi - b.FreqLo }
 // Centre frequency in Hz.
 func (b *Burst) Centre() float64 { return (b.FreqLo + b.FreqHi) / 2 }
 
+// A burst that fills at least wideFill of the searched span, and at least
+// wideMinHz, for the whole grid is a signal wider than the capture: UMTS's
+// 4.7 MHz, which "lifts the whole capture" (domain.md §6). An LTE phone's
+// allocations come and go within a few subframes.
+const (
+	wideFill  = 0.8
+	wideMinHz = 1.2e6
+)
+
+// fillsSpan reports whether a bandwidth bw covers a searched span of
+// spanHz as only a wider-than-capture signal does.
+func fillsSpan(bw, spanHz float64) bool {
+	return bw >= wideMinHz && bw >= wideFill*spanHz
+}
+
 // gsmMaxBW is the widest half-power bandwidth a GSM burst shows: GMSK
 // (BT 0.3) puts 99 % of its power within 250 kHz; measured half-power
 // widths are ~180–200 kHz.

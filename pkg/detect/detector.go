@@ -719,7 +719,7 @@ func (d *Detector) busyRuns(g *dsp.Grid, fr Frame, lo, hi int, busy []bool, out 
 			b.Shape = ShapeNarrow
 		case bw < 330e3:
 			b.Shape = ShapeContinuous
-		case bw >= 3e6:
+		case bw >= 3e6 || fillsSpan(bw, d.searchedHz(g, fr)):
 			b.Shape = ShapeWide
 		default:
 			b.Shape = ShapeSubframe
@@ -729,6 +729,15 @@ func (d *Detector) busyRuns(g *dsp.Grid, fr Frame, lo, hi int, busy []bool, out 
 		k = kB
 	}
 	return out, added
+}
+
+// searchedHz is the width of the bins Process searches in g.
+func (d *Detector) searchedHz(g *dsp.Grid, fr Frame) float64 {
+	lo, hi := max(fr.Lo, 0), fr.Hi
+	if hi <= 0 || hi > g.Bins {
+		hi = g.Bins
+	}
+	return float64(hi-lo) * d.binHz
 }
 
 // verify rejects grown regions whose mean power could be noise: the region
@@ -934,6 +943,9 @@ func (d *Detector) measureBand(g *dsp.Grid, c component, fr Frame, r0, r1, w0, w
 		Truncated:    c.t1 == g.Frames,
 	}
 	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, sweep, r2, b.Truncated)
+	if b.Shape == ShapeSubframe && 2*(tB-tA+1) >= g.Frames && fillsSpan(b.Bandwidth(), d.searchedHz(g, fr)) {
+		b.Shape = ShapeWide
+	}
 	if b.Shape == ShapeNone {
 		return Burst{}, false
 	}

@@ -23,6 +23,9 @@ type TrackerConfig struct {
 	// band: base stations; a short-range-device allocation: LoRa, RFID), or
 	// returns "". Emissions there are clutter with that reason.
 	NotUplink func(freqHz float64) string
+	// NoUMTS reports frequencies in a band where no UMTS network runs: a
+	// signal wider than the capture there is a wide LTE/NR allocation.
+	NoUMTS func(freqHz float64) bool
 }
 
 // Tracker groups bursts into emissions: the same channel (overlapping
@@ -32,7 +35,25 @@ type Tracker struct {
 	cfg    TrackerConfig
 	active []*track
 	free   []*track
+	wides  []seenWide // recent wider-than-capture bursts
 }
+
+// seenWide is where and when a wider-than-capture burst was heard.
+type seenWide struct{ start, end, lo, hi float64 }
+
+// UMTS context: a 5 MHz UMTS carrier is wider than one hop's capture, so
+// the hops beside the ones it fills catch only its skirts, as fragments
+// that look like LTE allocations; and within seconds the floor of the hops
+// it fills learns part of it (a call is continuous), after which they too
+// see only its power swings as fragments. A fragment within umtsReachHz of
+// the band where a wider-than-capture burst was heard, from umtsNearS
+// before it to umtsMemoryS after, belongs to it.
+const (
+	umtsReachHz  = 1.2e6
+	umtsNearS    = 0.05
+	umtsMemoryS  = 20
+	maxSeenWides = 64
+)
 
 type track struct {
 	lo, hi     float64
@@ -64,6 +85,9 @@ func NewTracker(cfg TrackerConfig) *Tracker {
 // Add folds one burst into the emission it belongs to, or starts one.
 func (tr *Tracker) Add(b Burst) {
 	cl := b.Shape.Clutter()
+	if b.Shape == ShapeWide {
+		tr.noteWide(b)
+	}
 	// A continuation of a burst cut by the previous grid's end.
 	if b.Continued {
 		for _, t := range tr.active {
@@ -174,12 +198,28 @@ func (t *track) widen(b Burst) {
 // Flush appends the emissions whose channel has been quiet since before
 // now−Gap and forgets them.
 func (tr *Tracker) Flush(now float64, out []Emission) []Emission {
-	return tr.flush(func(t *track) bool { return now-t.end > tr.cfg.Gap }, out)
+	out = tr.flush(func(t *track) bool { return now-t.end > tr.cfg.Gap }, out)
+	// Keep the wide bursts that an open emission or the next burst (which
+	// starts after now) may still be near.
+	cut := now
+	for _, t := range tr.active {
+		cut = math.Min(cut, t.start)
+	}
+	keep := tr.wides[:0]
+	for _, w := range tr.wides {
+		if w.end >= cut-umtsMemoryS {
+			keep = append(keep, w)
+		}
+	}
+	tr.wides = keep
+	return out
 }
 
 // FlushAll appends every open emission (end of stream).
 func (tr *Tracker) FlushAll(out []Emission) []Emission {
-	return tr.flush(func(*track) bool { return true }, out)
+	out = tr.flush(func(*track) bool { return true }, out)
+	tr.wides = tr.wides[:0]
+	return out
 }
 
 func (tr *Tracker) flush(done func(*track) bool, out []Emission) []Emission {
@@ -223,9 +263,11 @@ func (tr *Tracker) emission(t *track) Emission {
 		}
 	case tr.cfg.NotUplink != nil && e.FreqHz != 0 && tr.cfg.NotUplink(e.FreqHz) != "":
 		e.Tech, e.Reason = Clutter, tr.cfg.NotUplink(e.FreqHz)
-	case s[ShapeWide] > 0 && s[ShapeSubframe] == 0:
+	case s[ShapeWide] > 0 && s[ShapeSubframe] == 0 && !tr.noUMTS(e.FreqHz):
 		e.Tech = UMTS
-	case t.hopped || s[ShapeSubframe] > 0 || t.subframed > t.periodic:
+	case t.periodic == 0 && !tr.noUMTS(e.FreqHz) && tr.nearWide(t):
+		e.Tech = UMTS
+	case t.hopped || s[ShapeSubframe] > 0 || s[ShapeWide] > 0 || t.subframed > t.periodic:
 		e.Tech = LTE
 	case t.periodic == 0 && tr.cfg.NoGSM != nil && e.FreqHz != 0 && tr.cfg.NoGSM(e.FreqHz):
 		e.Tech = LTE
@@ -244,6 +286,41 @@ func (tr *Tracker) emission(t *track) Emission {
 		e.Tech = Unknown
 	}
 	return e
+}
+
+func (tr *Tracker) noUMTS(f float64) bool {
+	return tr.cfg.NoUMTS != nil && f != 0 && tr.cfg.NoUMTS(f)
+}
+
+// noteWide remembers where and when a wider-than-capture burst was heard:
+// one entry per hop's slice, spanning from its first such burst to its
+// last.
+func (tr *Tracker) noteWide(b Burst) {
+	for i := range tr.wides {
+		if w := &tr.wides[i]; overlaps(w.lo, w.hi, b.FreqLo, b.FreqHi) {
+			w.lo, w.hi = math.Min(w.lo, b.FreqLo), math.Max(w.hi, b.FreqHi)
+			w.start, w.end = math.Min(w.start, b.Start), math.Max(w.end, b.End)
+			return
+		}
+	}
+	if len(tr.wides) == maxSeenWides { // a jammer's worth: forget the oldest
+		copy(tr.wides, tr.wides[1:])
+		tr.wides = tr.wides[:maxSeenWides-1]
+	}
+	tr.wides = append(tr.wides, seenWide{b.Start, b.End, b.FreqLo, b.FreqHi})
+}
+
+// nearWide reports whether t lies within reach of where a
+// wider-than-capture burst was heard, from just before it to umtsMemoryS
+// after.
+func (tr *Tracker) nearWide(t *track) bool {
+	for _, w := range tr.wides {
+		if t.end >= w.start-umtsNearS && t.start <= w.end+umtsMemoryS &&
+			t.lo >= w.lo-umtsReachHz && t.hi <= w.hi+umtsReachHz {
+			return true
+		}
+	}
+	return false
 }
 
 // gsmRasterTolHz is how far a measured centre may sit from a GSM channel

@@ -1,6 +1,9 @@
 package detect
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func burst(start, dur, lo, hi float64, s Shape) Burst {
 	return Burst{Start: start, End: start + dur, FreqLo: lo, FreqHi: hi, Shape: s, SNRdB: 15, InstFraction: 1}
@@ -106,5 +109,46 @@ func TestTrackerLoneSlotByRaster(t *testing.T) {
 	tr.Add(burst(0.01, 0.5e-3, 90e3-90e3, 90e3+90e3, ShapeSlot))
 	if ems := tr.FlushAll(nil); len(ems) != 1 || ems[0].Tech != GSM {
 		t.Errorf("lone slot without a band: %+v, want gsm", ems)
+	}
+}
+
+func TestTrackerUMTSSkirts(t *testing.T) {
+	noUMTS := func(f float64) bool { return f < 880e6 } // B20 below, B8 above
+	tr := NewTracker(TrackerConfig{Gap: 0.5, NoUMTS: noUMTS})
+	// A 5 MHz UMTS carrier at 907.6 MHz across four 1.9 MHz hops, 11 ms
+	// apart: the two it fills read wide, the two beside catch its skirts.
+	tr.Add(burst(1.000, 2.3e-3, 905.58e6, 905.79e6, ShapeSubframe))
+	tr.Add(burst(1.011, 5.9e-3, 905.78e6, 907.64e6, ShapeWide))
+	tr.Add(burst(1.022, 5.9e-3, 907.63e6, 909.48e6, ShapeWide))
+	tr.Add(burst(1.033, 3.2e-3, 909.45e6, 909.66e6, ShapeSubframe))
+	// An LTE allocation on another carrier of the band, far from it.
+	tr.Add(burst(1.040, 1e-3, 900.0e6, 900.36e6, ShapeSubframe))
+	// The same wide footprint where no UMTS network runs: a wide LTE
+	// allocation.
+	tr.Add(burst(1.050, 5.9e-3, 845.0e6, 846.9e6, ShapeWide))
+	ems := tr.Flush(2, nil)
+	got := map[float64]Tech{}
+	for _, e := range ems {
+		got[math.Round(e.FreqHz/1e5)/10] = e.Tech
+	}
+	want := map[float64]Tech{905.7: UMTS, 906.7: UMTS, 908.6: UMTS, 909.6: UMTS, 900.2: LTE, 846: LTE}
+	for f, w := range want {
+		if got[f] != w {
+			t.Errorf("%.1f MHz: %q, want %q (all: %v)", f, got[f], w, got)
+		}
+	}
+	// Seconds into the call the floor has learned part of it: its power
+	// swings come out as fragments, still UMTS; long after, an allocation
+	// there is LTE again.
+	tr.Add(burst(11, 1e-3, 906.2e6, 906.5e6, ShapeSubframe))
+	if ems := tr.Flush(12, nil); len(ems) != 1 || ems[0].Tech != UMTS {
+		t.Errorf("fragment 10 s into the call: %+v, want UMTS", ems)
+	}
+	tr.Add(burst(40, 1e-3, 906.2e6, 906.5e6, ShapeSubframe))
+	if ems := tr.Flush(41, nil); len(ems) != 1 || ems[0].Tech != LTE {
+		t.Errorf("allocation 39 s after the last wide burst: %+v, want LTE", ems)
+	}
+	if len(tr.wides) != 0 {
+		t.Errorf("%d wide bursts still remembered %g s later", len(tr.wides), 41-1.028)
 	}
 }

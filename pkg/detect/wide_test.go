@@ -119,3 +119,50 @@ func TestWideBurstSurvivesCommonMode(t *testing.T) {
 		t.Errorf("common-mode removal kept %.2f of the signal's excess, want ≥ 0.7", kept)
 	}
 }
+
+// A signal wider than the capture, on for the whole dwell (UMTS), fills
+// the searched span: it is ShapeWide, not an LTE subframe; a 6-RB
+// subframe in the same dwell is not.
+func TestWiderThanCaptureIsWide(t *testing.T) {
+	const dwell = 0.006
+	n := int(dwell * testFS)
+	s := newSynth(testFS, 5)
+	st, _ := dsp.NewSTFT(256, testFS, n)
+	g := st.NewGrid()
+	d, err := NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: 128, Window: st.Window(), MaxFrames: st.FramesFor(n), FalseAlarmsPerDay: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := d.NewState()
+	lo, hi := 256/10, 256-256/10
+	out := make([]Burst, 0, 64)
+	for range 10 {
+		st.Compute(g, s.noise(n, 1e-4))
+		out = d.Process(state, g, Frame{Lo: lo, Hi: hi, DeferFrom: g.Frames}, out[:0])
+	}
+	for _, c := range []struct {
+		bw, t0, dur float64
+		want        Shape
+	}{
+		{3.0e6, 0, dwell, ShapeWide},          // fills the capture, all dwell long
+		{1.08e6, 0.002, 0.001, ShapeSubframe}, // a 6-RB subframe
+	} {
+		x := s.noise(n, 1e-4)
+		s.addFlat(x, math.Pow(10, 0.8)*noiseInBand(c.bw), 0, c.bw, c.t0, c.dur)
+		st.Compute(g, x)
+		out = d.Process(state, g, Frame{Lo: lo, Hi: hi, DeferFrom: g.Frames}, out[:0])
+		var shapes []Shape
+		ok := false
+		for _, b := range out {
+			shapes = append(shapes, b.Shape)
+			ok = ok || b.Shape == c.want
+			if c.want == ShapeSubframe && b.Shape == ShapeWide {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			t.Errorf("%.2f MHz for %.1f ms: shapes %v, want %v", c.bw/1e6, c.dur*1e3, shapes, c.want)
+		}
+	}
+}

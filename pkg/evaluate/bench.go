@@ -125,7 +125,7 @@ func RunBench(cfg BenchConfig) (*Report, error) {
 		return nil, fmt.Errorf("false alarms: %w", err)
 	}
 	progress(fmt.Sprintf("false alarms: %d in %.2f sensor-hours", r.FalseAlarms.False, r.FalseAlarms.SensorHours))
-	scenes, err := mixedScenes(cfg.Seed)
+	scenes, err := mixedScenes(cfg.Seed, sw.SampleRate)
 	if err != nil {
 		return nil, err
 	}
@@ -177,14 +177,19 @@ func ClutterScene(seed int64) *sim.Scene {
 	return sc
 }
 
-// mixedScenes are scenes with GSM and LTE phones and clutter.
-func mixedScenes(seed int64) ([]*sim.Scene, error) {
+// mixedScenes are the corridor with GSM and LTE phones and clutter, and
+// techScene with a phone of every technology.
+func mixedScenes(seed int64, sampleRate float64) ([]*sim.Scene, error) {
 	sc, err := sim.Builtin("corridor-small")
 	if err != nil {
 		return nil, err
 	}
 	sc.Seed = seed
-	return []*sim.Scene{sc}, nil
+	techs, err := techSceneAt(seed, sampleRate, 10)
+	if err != nil {
+		return nil, err
+	}
+	return []*sim.Scene{sc, techs}, nil
 }
 
 func shortfalls(r *Report) []string {
@@ -204,7 +209,8 @@ func shortfalls(r *Report) []string {
 			fa.False, fa.SensorHours, fa.PerDayUpper, BarFalsePerDay, 24*PoissonUpper(0, 0.95)/BarFalsePerDay))
 	}
 	if c := r.Confusion; c.Total > 0 && c.Accuracy < BarTechRight {
-		out = append(out, fmt.Sprintf("technology right %.1f %%, %.1f points under %.0f %%", 100*c.Accuracy, 100*(BarTechRight-c.Accuracy), 100*BarTechRight))
+		out = append(out, fmt.Sprintf("technology right %.1f %%, %.1f points under %.0f %% (%.1f %% counting NR named LTE as right)",
+			100*c.Accuracy, 100*(BarTechRight-c.Accuracy), 100*BarTechRight, 100*c.FamilyAccuracy))
 	}
 	if ic := r.Intercept; ic.P < BarIntercept {
 		out = append(out, fmt.Sprintf("1 s event caught with p = %.2f by one dongle, %.2f under %.2f (one pass of the schedule takes %s; a transmission of %.2f of the events overlapped a dwell at all; two dongles: p = %.2f)",
@@ -264,6 +270,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	p("  right %d/%d = %.1f %% (handsets only %d/%d = %.1f %%; bar %.0f %%)\n", c.Right, c.Total, 100*c.Accuracy,
 		c.HandsetRight, c.HandsetTotal, 100*c.HandsetAccuracy, 100*BarTechRight)
+	p("  with LTE and NR as one (no energy detector tells them apart): %d/%d = %.1f %%\n", c.FamilyRight, c.Total, 100*c.FamilyAccuracy)
 	for _, ic := range []Intercept{r.Intercept, r.InterceptTwo} {
 		p("\n%s signalling event on the sweep, %d dongle(s) (%d hops, pass %s, longest revisit %s, per-RB SNR %.0f dB)\n",
 			ic.EventLen, ic.Receivers, ic.Hops, ic.Pass, ic.MaxRevisit, ic.SNRdB)

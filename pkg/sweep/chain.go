@@ -68,6 +68,10 @@ func trackerConfig(p bands.Plan, gap float64) detect.TrackerConfig {
 			b, ok := p.BandAt(f)
 			return ok && !b.HasTech(bands.TechGSM)
 		},
+		NoUMTS: func(f float64) bool {
+			b, ok := p.BandAt(f)
+			return ok && !b.HasTech(bands.TechUMTS)
+		},
 		NotUplink: func(f float64) string {
 			if b, ok := p.DownlinkAt(f); ok {
 				return "downlink band (" + b.Name + ")"
