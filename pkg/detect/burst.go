@@ -92,6 +92,10 @@ func classifyShape(bw, dur, inst, sweep, fit float64, truncated bool) Shape {
 			// … or the centroid marches along a clean line.
 			fit > 0.9 && sweep > 0.6*bw && inst < 0.7)
 	switch {
+	case bw < 40e3 && dur < 1e-3:
+		// A blip shorter than any handset burst in a sliver of its band: a
+		// noise swing, or a fragment of something wider; a line lasts.
+		return ShapeNone
 	case bw < 40e3:
 		return ShapeNarrow
 	case chirpy:

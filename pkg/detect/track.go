@@ -45,13 +45,15 @@ type seenWide struct{ start, end, lo, hi float64 }
 // the hops beside the ones it fills catch only its skirts, as fragments
 // that look like LTE allocations; and within seconds the floor of the hops
 // it fills learns part of it (a call is continuous), after which they too
-// see only its power swings as fragments. A fragment within umtsReachHz of
-// the band where a wider-than-capture burst was heard, from umtsNearS
-// before it to umtsMemoryS after, belongs to it.
+// see only its power swings as fragments — also in the next call, while
+// the floor is still coming down. A fragment within umtsReachHz of the
+// band where a wider-than-capture burst was heard, from umtsNearS before
+// it to umtsMemoryS after, belongs to it: a UMTS carrier stays where it is,
+// and no LTE carrier shares its 5 MHz.
 const (
 	umtsReachHz  = 1.2e6
 	umtsNearS    = 0.05
-	umtsMemoryS  = 20
+	umtsMemoryS  = 300
 	maxSeenWides = 64
 )
 

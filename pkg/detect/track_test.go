@@ -138,17 +138,17 @@ func TestTrackerUMTSSkirts(t *testing.T) {
 		}
 	}
 	// Seconds into the call the floor has learned part of it: its power
-	// swings come out as fragments, still UMTS; long after, an allocation
-	// there is LTE again.
+	// swings come out as fragments, still UMTS; minutes after, an
+	// allocation there is LTE again.
 	tr.Add(burst(11, 1e-3, 906.2e6, 906.5e6, ShapeSubframe))
 	if ems := tr.Flush(12, nil); len(ems) != 1 || ems[0].Tech != UMTS {
 		t.Errorf("fragment 10 s into the call: %+v, want UMTS", ems)
 	}
-	tr.Add(burst(40, 1e-3, 906.2e6, 906.5e6, ShapeSubframe))
-	if ems := tr.Flush(41, nil); len(ems) != 1 || ems[0].Tech != LTE {
-		t.Errorf("allocation 39 s after the last wide burst: %+v, want LTE", ems)
+	tr.Add(burst(400, 1e-3, 906.2e6, 906.5e6, ShapeSubframe))
+	if ems := tr.Flush(401, nil); len(ems) != 1 || ems[0].Tech != LTE {
+		t.Errorf("allocation 399 s after the last wide burst: %+v, want LTE", ems)
 	}
 	if len(tr.wides) != 0 {
-		t.Errorf("%d wide bursts still remembered %g s later", len(tr.wides), 41-1.028)
+		t.Errorf("%d wide bursts still remembered %g s later", len(tr.wides), 401-1.028)
 	}
 }
