@@ -178,18 +178,25 @@ func ClutterScene(seed int64) *sim.Scene {
 }
 
 // mixedScenes are the corridor with GSM and LTE phones and clutter, and
-// techScene with a phone of every technology.
+// techScene with a phone of every technology at 6, 12 and 25 dB.
 func mixedScenes(seed int64, sampleRate float64) ([]*sim.Scene, error) {
 	sc, err := sim.Builtin("corridor-small")
 	if err != nil {
 		return nil, err
 	}
 	sc.Seed = seed
-	techs, err := techSceneAt(seed, sampleRate, 10)
-	if err != nil {
-		return nil, err
+	scenes := []*sim.Scene{sc}
+	// Weak, middling and strong: classification cues fade at low SNR, and
+	// strong signals spread into neighbouring bins and hops.
+	for _, snr := range []float64{6, 12, 25} {
+		techs, err := techSceneAt(seed, sampleRate, snr)
+		if err != nil {
+			return nil, err
+		}
+		techs.Name = fmt.Sprintf("%s-%gdB", techs.Name, snr)
+		scenes = append(scenes, techs)
 	}
-	return []*sim.Scene{sc, techs}, nil
+	return scenes, nil
 }
 
 func shortfalls(r *Report) []string {

@@ -50,9 +50,9 @@ func sameFamily(truth, got string) bool {
 
 // techScene has one handset of each technology the EU plan carries, each
 // busy again and again so every stretch of a run holds all of them: GSM
-// calls (DTX) in B8 and SMS in B3, LTE data in B8 (beside UMTS) and SMS in B28, a UMTS
-// call in B8 and NR data on n28, each at 10 dB in-band SNR per RB (GSM:
-// per channel), with the dongle's spurs and DC offset.
+// calls (DTX) in B8 and SMS in B3, LTE data in B8 (beside UMTS) and SMS in
+// B28, a UMTS call in B8 and NR data on n28, with the dongle's spurs and
+// DC offset. techSceneAt sets their SNR.
 func techScene(seed int64) *sim.Scene {
 	sc := &sim.Scene{Name: "bench-techs", Seed: seed, Sensor: benchSensor(), Spurs: true, DCOffset: true}
 	every := func(kind string, start, dur, period time.Duration) []sim.Activity {
@@ -72,7 +72,8 @@ func techScene(seed int64) *sim.Scene {
 	return sc
 }
 
-// techSceneAt sets every phone of techScene to snrDB in band.
+// techSceneAt sets every phone of techScene to snrDB in band (per RB for
+// LTE and NR, per channel for GSM).
 func techSceneAt(seed int64, sampleRate, snrDB float64) (*sim.Scene, error) {
 	sc := techScene(seed)
 	probe, err := sim.New(sc, sampleRate)
