@@ -323,3 +323,39 @@ func TestSimSourceSceneFile(t *testing.T) {
 		t.Errorf("missing scene file: %v", err)
 	}
 }
+
+// A UMTS call is wider than the capture and continuous: replayed, it is
+// one UMTS emission and its power swings (once the floor has learned part
+// of it) are UMTS too, never LTE; an LTE phone's data in the same band is
+// LTE.
+func TestSimUMTSCallIsUMTS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and replays 8 s of a UMTS call")
+	}
+	const dur = 8 * time.Second
+	for _, c := range []struct {
+		phone sim.Phone
+		tech  string
+	}{
+		{sim.Phone{ID: "u", Tech: detect.UMTS, FreqHz: 907.6e6,
+			Schedule: []sim.Activity{{Kind: sim.Call, Start: 2 * time.Second, Duration: 5 * time.Second}}}, "umts"},
+		{sim.Phone{ID: "l", Tech: detect.LTE, FreqHz: 907.5e6, BandwidthHz: 5e6,
+			Schedule: []sim.Activity{{Kind: sim.Data, Start: 2 * time.Second, Duration: 5 * time.Second}}}, "lte"},
+	} {
+		t.Run(c.tech, func(t *testing.T) {
+			sc := phoneAtSNR(quietScene(5), c.phone, 15)
+			rec, _ := record(t, sc, 907.65e6, dur)
+			recs, stderr, rc := replayJSON(t, writeCU8(t, c.tech, rec, 907.65e6))
+			if rc != 0 {
+				t.Fatalf("exit %d: %s", rc, stderr)
+			}
+			got := map[string]int{}
+			for _, r := range recs {
+				got[r.Tech]++
+			}
+			if got[c.tech] == 0 || len(got) != 1 {
+				t.Errorf("emissions by technology %v, want only %s: %+v", got, c.tech, recs)
+			}
+		})
+	}
+}

@@ -63,12 +63,13 @@ func (b *Burst) Bandwidth() float64 { return b.FreqHi - b.FreqLo }
 func (b *Burst) Centre() float64 { return (b.FreqLo + b.FreqHi) / 2 }
 
 // A burst that fills at least wideFill of the searched span, and at least
-// wideMinHz, for the whole grid is a signal wider than the capture: UMTS's
-// 4.7 MHz, which "lifts the whole capture" (domain.md §6). An LTE phone's
-// allocations come and go within a few subframes.
+// wideMinHz, for the whole grid or for wideMinDur is a signal wider than
+// the capture: UMTS's 4.7 MHz, which "lifts the whole capture" (domain.md
+// §6). An LTE phone's allocations come and go within a few subframes.
 const (
-	wideFill  = 0.8
-	wideMinHz = 1.2e6
+	wideFill   = 0.8
+	wideMinHz  = 1.2e6
+	wideMinDur = 5e-3
 )
 
 // fillsSpan reports whether a bandwidth bw covers a searched span of

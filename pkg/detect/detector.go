@@ -943,7 +943,7 @@ func (d *Detector) measureBand(g *dsp.Grid, c component, fr Frame, r0, r1, w0, w
 		Truncated:    c.t1 == g.Frames,
 	}
 	b.Shape = classifyShape(b.Bandwidth(), b.Duration(), inst, sweep, r2, b.Truncated)
-	if b.Shape == ShapeSubframe && tA <= 1 && tB >= g.Frames-2 && fillsSpan(b.Bandwidth(), d.searchedHz(g, fr)) {
+	if b.Shape == ShapeSubframe && (tA <= 1 && tB >= g.Frames-2 || b.Duration() >= wideMinDur) && fillsSpan(b.Bandwidth(), d.searchedHz(g, fr)) {
 		b.Shape = ShapeWide
 	}
 	if b.Shape == ShapeNone {

@@ -46,13 +46,13 @@ type seenWide struct{ start, end, lo, hi float64 }
 // that look like LTE allocations; and within seconds the floor of the hops
 // it fills learns part of it (a call is continuous), after which they too
 // see only its power swings as fragments — also in the next call, while
-// the floor is still coming down. A fragment within umtsReachHz of the
-// band where a wider-than-capture burst was heard, from umtsNearS before
-// it to umtsMemoryS after, belongs to it: a UMTS carrier stays where it is,
-// and no LTE carrier shares its 5 MHz.
+// the floor is still coming down; and the call's set-up precedes its first
+// wide footprint. A fragment within umtsReachHz of the band where a
+// wider-than-capture burst was heard, from Gap before it (what is still
+// open when it comes) to umtsMemoryS after, belongs to it: a UMTS carrier
+// stays where it is, and no LTE carrier shares its 5 MHz.
 const (
 	umtsReachHz  = 1.2e6
-	umtsNearS    = 0.05
 	umtsMemoryS  = 300
 	maxSeenWides = 64
 )
@@ -265,9 +265,13 @@ func (tr *Tracker) emission(t *track) Emission {
 		}
 	case tr.cfg.NotUplink != nil && e.FreqHz != 0 && tr.cfg.NotUplink(e.FreqHz) != "":
 		e.Tech, e.Reason = Clutter, tr.cfg.NotUplink(e.FreqHz)
-	case s[ShapeWide] > 0 && s[ShapeSubframe] == 0 && !tr.noUMTS(e.FreqHz):
+	case s[ShapeWide] > 0 && !tr.noUMTS(e.FreqHz):
+		// The fragments joined to it are its power swings once the floor
+		// has learned part of it.
 		e.Tech = UMTS
-	case t.periodic == 0 && !tr.noUMTS(e.FreqHz) && tr.nearWide(t):
+	case 4*t.periodic <= t.bursts && !tr.noUMTS(e.FreqHz) && tr.nearWide(t):
+		// (A few bursts of many fall on the GSM frame grid by chance; a
+		// GSM phone's nearly all do.)
 		e.Tech = UMTS
 	case t.hopped || s[ShapeSubframe] > 0 || s[ShapeWide] > 0 || t.subframed > t.periodic:
 		e.Tech = LTE
@@ -313,11 +317,11 @@ func (tr *Tracker) noteWide(b Burst) {
 }
 
 // nearWide reports whether t lies within reach of where a
-// wider-than-capture burst was heard, from just before it to umtsMemoryS
+// wider-than-capture burst was heard, from Gap before it to umtsMemoryS
 // after.
 func (tr *Tracker) nearWide(t *track) bool {
 	for _, w := range tr.wides {
-		if t.end >= w.start-umtsNearS && t.start <= w.end+umtsMemoryS &&
+		if t.end >= w.start-tr.cfg.Gap && t.start <= w.end+umtsMemoryS &&
 			t.lo >= w.lo-umtsReachHz && t.hi <= w.hi+umtsReachHz {
 			return true
 		}
