@@ -69,6 +69,7 @@ type Detector struct {
 	cmSum    []float64 // commonMode: per frame and sub-band, truncated sums
 	cmN      []float64 // and their counts
 	thrs     thresholdCache
+	asm      bool // run the AVX2 kernels (haveAVX2)
 }
 
 type component struct {
@@ -97,7 +98,9 @@ type State struct {
 
 // NewState prepares per-tune state for this detector's geometry.
 func (d *Detector) NewState() *State {
-	return &State{Floor: NewNoiseFloor(d.cfg.FFTSize, d.cfg.MaxFrames)}
+	f := NewNoiseFloor(d.cfg.FFTSize, d.cfg.MaxFrames)
+	f.asm = d.asm
+	return &State{Floor: f}
 }
 
 // signal templates (domain.md §2, §5): the boxes are matched to what a
@@ -174,6 +177,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
 	d.thrs = newThresholdCache()
+	d.asm = haveAVX2()
 	return d, nil
 }
 
@@ -211,7 +215,15 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	nb, nf := g.Bins, g.Frames
 	level, busy := st.Floor.Level, st.Floor.Busy
 	z := d.z[:nf*nb]
-	for t := 0; t < nf; t++ {
+	t := 0
+	if n8 := (hi - lo) &^ 7; d.asm && n8 > 0 {
+		normaliseAVX2(&z[lo], &g.P[lo], nb, nf, &level[lo], n8)
+		for ; n8 < hi-lo && t < nf; t++ {
+			normalise(z[t*nb+lo+n8:t*nb+hi], g.P[t*nb+lo+n8:t*nb+hi], level[lo+n8:hi])
+		}
+		t = nf
+	}
+	for ; t < nf; t++ {
 		normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
 	}
 	excl := d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
@@ -617,6 +629,10 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 			continue
 		}
 		zr := z[t*nb+lo : t*nb+hi]
+		if n8 := len(zr) &^ 7; d.asm && n8 > 0 {
+			divideAVX2(&zr[0], n8, c)
+			zr = zr[n8:]
+		}
 		for k := range zr {
 			zr[k] /= c
 		}

@@ -56,6 +56,16 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 		clear(f.cnt[lo:hi])
 		row := func(t int) []float32 { return g.P[t*nb+lo : t*nb+hi] }
 		t := 0
+		if n8, nf4 := (hi-lo)&^7, nf&^3; f.asm && n8 > 0 && nf4 > 0 {
+			// Whole blocks of eight bins over whole groups of four frames in
+			// assembly; the bins past the last block take the same frames in
+			// Go, so every bin still adds its frames in order.
+			accumulateUnderAVX2(&g.P[lo], nb, nf4, &f.thr[lo], &f.sum[lo], &f.cnt[lo], n8)
+			for ; n8 < hi-lo && t < nf4; t++ {
+				accumulateUnder(row(t)[n8:], f.thr[lo+n8:hi], f.sum[lo+n8:hi], f.cnt[lo+n8:hi])
+			}
+			t = nf4
+		}
 		for ; t+4 <= nf; t += 4 {
 			accumulateUnder4(row(t), row(t+1), row(t+2), row(t+3), f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi])
 		}
@@ -157,6 +167,7 @@ type NoiseFloor struct {
 	thr    []float32
 	sum    []float64
 	cnt    []int32
+	asm    bool // run the AVX2 kernels (haveAVX2)
 }
 
 // NewNoiseFloor prepares a floor for grids of the given bins and frames.
@@ -171,6 +182,7 @@ func NewNoiseFloor(bins, maxFrames int) *NoiseFloor {
 		thr:   make([]float32, bins),
 		sum:   make([]float64, bins),
 		cnt:   make([]int32, bins),
+		asm:   haveAVX2(),
 	}
 }
 

@@ -1,0 +1,28 @@
+//go:build amd64 && !purego
+
+package detect
+
+import "golang.org/x/sys/cpu"
+
+// haveAVX2 reports whether this CPU runs the AVX2 kernels in
+// kernels_amd64.s. Each kernel has a pure-Go twin (named in its comment)
+// that stays the reference: the kernels keep every sum in the twin's order,
+// so their results are bit for bit the same.
+func haveAVX2() bool { return cpu.X86.HasAVX2 }
+
+// accumulateUnderAVX2 is accumulateUnder4 over frames (a multiple of 4)
+// rows of p, stride elements apart, for n bins (a multiple of 8).
+//
+//go:noescape
+func accumulateUnderAVX2(p *float32, stride, frames int, thr *float32, sum *float64, cnt *int32, n int)
+
+// normaliseAVX2 is normalise over frames rows of p into z (both stride
+// elements apart), for n bins (a multiple of 8).
+//
+//go:noescape
+func normaliseAVX2(z, p *float32, stride, frames int, level *float32, n int)
+
+// divideAVX2 divides n values of z (a multiple of 8) by c.
+//
+//go:noescape
+func divideAVX2(z *float32, n int, c float32)

@@ -1,0 +1,19 @@
+//go:build !amd64 || purego
+
+package detect
+
+// Without the assembly (other architectures, or the purego build tag) the
+// pure-Go kernels do all the work; these stubs are never called because
+// haveAVX2 is false.
+
+func haveAVX2() bool { return false }
+
+func accumulateUnderAVX2(p *float32, stride, frames int, thr *float32, sum *float64, cnt *int32, n int) {
+	panic("detect: no AVX2 kernels in this build")
+}
+
+func normaliseAVX2(z, p *float32, stride, frames int, level *float32, n int) {
+	panic("detect: no AVX2 kernels in this build")
+}
+
+func divideAVX2(z *float32, n int, c float32) { panic("detect: no AVX2 kernels in this build") }

@@ -1,0 +1,225 @@
+package detect
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/cellwatch/cellwatch/pkg/dsp"
+)
+
+// modes lists the kernel sets this build can run: the pure-Go one always,
+// the AVX2 one where the CPU has it.
+func modes() []bool {
+	if haveAVX2() {
+		return []bool{false, true}
+	}
+	return []bool{false}
+}
+
+func modeName(asm bool) string {
+	if asm {
+		return "avx2"
+	}
+	return "go"
+}
+
+func needAVX2(t *testing.T) {
+	t.Helper()
+	if !haveAVX2() {
+		t.Skip("this build or CPU has no AVX2 kernels (purego tag, other architecture, or no AVX2): only the Go kernels run")
+	}
+}
+
+// randomPower fills p with exponential powers (noise in units of the
+// floor) and a few exact zeros, huge values and values equal to 3, the cut.
+func randomPower(r *rand.Rand, p []float32) {
+	for i := range p {
+		switch r.IntN(40) {
+		case 0:
+			p[i] = 0
+		case 1:
+			p[i] = 3
+		case 2:
+			p[i] = float32(r.ExpFloat64() * 1e6)
+		default:
+			p[i] = float32(r.ExpFloat64())
+		}
+	}
+}
+
+func sameFloat32s(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d avx2 %g (%#x), go %g (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+func sameFloat64s(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Fatalf("%s: element %d avx2 %g, go %g", what, i, got[i], want[i])
+		}
+	}
+}
+
+// Each AVX2 kernel gives bit for bit what its Go twin gives on the same
+// random input.
+func TestAVX2KernelsMatchGo(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{8, 16, 200, 256} {
+		const nb, nf = 264, 12
+		p := make([]float32, nb*nf)
+		randomPower(r, p)
+		thr := make([]float32, n)
+		for i := range thr {
+			thr[i] = float32(0.5 + 3*r.Float64())
+		}
+		thr[0] = 3
+		// accumulateUnder4 (its twin) frame group by frame group.
+		sg, cg := make([]float64, n), make([]int32, n)
+		sa, ca := make([]float64, n), make([]int32, n)
+		for i := range sg {
+			sg[i] = r.Float64()
+			cg[i] = int32(r.IntN(9))
+			sa[i], ca[i] = sg[i], cg[i]
+		}
+		const lo = 3
+		for t0 := 0; t0 < nf; t0 += 4 {
+			row := func(t int) []float32 { return p[t*nb+lo : t*nb+lo+n] }
+			accumulateUnder4(row(t0), row(t0+1), row(t0+2), row(t0+3), thr, sg, cg)
+		}
+		accumulateUnderAVX2(&p[lo], nb, nf, &thr[0], &sa[0], &ca[0], n)
+		sameFloat64s(t, "accumulateUnder sums", sa, sg)
+		if !reflect.DeepEqual(ca, cg) {
+			t.Fatalf("accumulateUnder counts: avx2 %v, go %v", ca, cg)
+		}
+
+		// normalise, with unknown (0), negative and NaN levels.
+		level := make([]float32, n)
+		for i := range level {
+			level[i] = float32(r.ExpFloat64())
+		}
+		level[0], level[n/2], level[n-1] = 0, -1, float32(math.NaN())
+		zg, za := make([]float32, nb*nf), make([]float32, nb*nf)
+		for t0 := 0; t0 < nf; t0++ {
+			normalise(zg[t0*nb+lo:t0*nb+lo+n], p[t0*nb+lo:t0*nb+lo+n], level)
+		}
+		normaliseAVX2(&za[lo], &p[lo], nb, nf, &level[0], n)
+		sameFloat32s(t, "normalise", za, zg)
+
+		// The common-mode division.
+		c := float32(1 + r.Float64())
+		copy(za, p)
+		copy(zg, p)
+		divideAVX2(&za[0], n, c)
+		for k := range zg[:n] {
+			zg[k] /= c
+		}
+		sameFloat32s(t, "divide", za, zg)
+	}
+}
+
+// Process gives the same bursts, normalised grid and floor with the AVX2
+// kernels as with the Go ones, grid after grid of a scene with bursts, a
+// spur, a carrier switching on (busy bins), gain steps (common mode) and a
+// search span and frame count that are not multiples of the vector widths.
+func TestProcessAVX2MatchesGo(t *testing.T) {
+	needAVX2(t)
+	s := newSynth(testFS, 21)
+	const n = int(0.0125 * testFS)
+	st, _ := dsp.NewSTFT(256, testFS, n)
+	var ds [2]*Detector
+	var sts [2]*State
+	for i, asm := range []bool{false, true} {
+		d, err := NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: st.Hop(), Window: st.Window(), MaxFrames: st.FramesFor(n), FalseAlarmsPerDay: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.asm = asm
+		ds[i], sts[i] = d, d.NewState()
+	}
+	g := st.NewGrid()
+	total := 0
+	for visit := range 12 {
+		x := s.noise(n, 1e-4)
+		for t0 := 0.0003 * float64(visit%5); t0 < 0.012; t0 += GSMFrame {
+			s.addFlat(x, 30*noiseInBand(180e3), 600e3, 180e3, t0, 577e-6)
+		}
+		s.addFlat(x, 8*noiseInBand(1.08e6), -300e3, 1.08e6, 0.004, 1e-3)
+		s.addTone(x, 1e-4*30, -900e3)
+		if visit >= 4 {
+			s.addFlat(x, 20*noiseInBand(200e3), 300e3, 200e3, 0, 0.0125)
+		}
+		for i := int(0.007 * testFS); i < int(0.0085*testFS); i++ {
+			x[i] *= 1.4 // a gain step
+		}
+		st.Compute(g, x)
+		fr := Frame{Lo: 23, Hi: 236 - visit%3, DeferFrom: g.Frames}
+		var outs [2][]Burst
+		for i, d := range ds {
+			outs[i] = d.Process(sts[i], g, fr, nil)
+		}
+		if !reflect.DeepEqual(outs[1], outs[0]) {
+			t.Fatalf("visit %d: bursts differ:\navx2 %+v\ngo   %+v", visit, outs[1], outs[0])
+		}
+		sameFloat32s(t, "z", ds[1].z[:g.Frames*g.Bins], ds[0].z[:g.Frames*g.Bins])
+		sameFloat32s(t, "floor", sts[1].Floor.Level, sts[0].Floor.Level)
+		if !reflect.DeepEqual(sts[1].Floor.Busy, sts[0].Floor.Busy) || !reflect.DeepEqual(sts[1].Floor.Line, sts[0].Floor.Line) {
+			t.Fatalf("visit %d: busy or line bins differ", visit)
+		}
+		total += len(outs[0])
+	}
+	if total == 0 {
+		t.Fatal("no bursts found: the scene tests nothing past the floor")
+	}
+}
+
+// The kernels and their Go twins on one grid of the replay's size (200 ms
+// at 2.4 MS/s, 256 bins): bytes are the grid's float32 cells.
+func BenchmarkKernels(b *testing.B) {
+	const nb, nf, lo, hi = 256, 3750, 0, 256
+	r := rand.New(rand.NewPCG(1, 2))
+	p := make([]float32, nb*nf)
+	randomPower(r, p)
+	z := make([]float32, nb*nf)
+	thr := make([]float32, nb)
+	level := make([]float32, nb)
+	for i := range thr {
+		thr[i], level[i] = 3, 1
+	}
+	sum, cnt := make([]float64, nb), make([]int32, nb)
+	for _, asm := range modes() {
+		b.Run("accumulateUnder/"+modeName(asm), func(b *testing.B) {
+			b.SetBytes(int64(4 * nb * nf))
+			b.ReportAllocs()
+			for b.Loop() {
+				if asm {
+					accumulateUnderAVX2(&p[0], nb, nf, &thr[0], &sum[0], &cnt[0], nb)
+					continue
+				}
+				for t := 0; t < nf; t += 4 {
+					accumulateUnder4(p[t*nb:(t+1)*nb], p[(t+1)*nb:(t+2)*nb], p[(t+2)*nb:(t+3)*nb], p[(t+3)*nb:(t+4)*nb], thr, sum, cnt)
+				}
+			}
+		})
+		b.Run("normalise/"+modeName(asm), func(b *testing.B) {
+			b.SetBytes(int64(4 * nb * nf))
+			b.ReportAllocs()
+			for b.Loop() {
+				if asm {
+					normaliseAVX2(&z[0], &p[0], nb, nf, &level[0], nb)
+					continue
+				}
+				for t := range nf {
+					normalise(z[t*nb+lo:t*nb+hi], p[t*nb+lo:t*nb+hi], level)
+				}
+			}
+		})
+	}
+}
