@@ -68,6 +68,8 @@ type Detector struct {
 	seeds    []int32   // seed cells, in index order
 	cmSum    []float64 // commonMode: per frame and sub-band, truncated sums
 	cmN      []float64 // and their counts
+	cmT      []float32 // commonMode (AVX2): eight frames, bin-major
+	cmKeep   []int32   // and −1 for the bins it sums, 0 for busy ones
 	thrs     thresholdCache
 	asm      bool // run the AVX2 kernels (haveAVX2)
 }
@@ -176,6 +178,8 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.seeds = make([]int32, 0, nf*nb)
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
+	d.cmT = make([]float32, 8*nb)
+	d.cmKeep = make([]int32, nb)
 	d.thrs = newThresholdCache()
 	d.asm = haveAVX2()
 	return d, nil
@@ -537,6 +541,12 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 	edge := func(j int) int { return j * width / cmBands }
 	cs, cn := d.cmSum[:cmBands*nf], d.cmN[:cmBands*nf]
 	t := 0
+	if d.asm {
+		if !d.commonSumsAVX2(z, nf, nb, lo, hi, busy) {
+			return
+		}
+		t = nf &^ 7
+	}
 	for ; t+4 <= nf; t += 4 {
 		// Four frames at a time: four independent sums, each in bin order
 		// as below. Nothing is written to z before the last return, so
@@ -637,6 +647,53 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 			zr[k] /= c
 		}
 	}
+}
+
+// commonSumsAVX2 is commonMode's per-frame sums for the whole groups of
+// eight frames, in assembly: the eight frames are transposed once so that
+// a vector holds one bin of each, and every frame's sums still take the
+// bins in order. It reports false where commonMode returns.
+func (d *Detector) commonSumsAVX2(z []float32, nf, nb, lo, hi int, busy []bool) bool {
+	width := hi - lo
+	edge := func(j int) int { return j * width / cmBands }
+	keep := d.cmKeep[:width]
+	for k, b := range busy {
+		keep[k] = -1
+		if b {
+			keep[k] = 0
+		}
+	}
+	zt := d.cmT[:8*width]
+	cs, cn := d.cmSum[:cmBands*nf], d.cmN[:cmBands*nf]
+	one := float32(truncCut * 1.0)
+	cut1 := [8]float32{one, one, one, one, one, one, one, one}
+	n4 := width &^ 3
+	var s [8]float64
+	var n [8]int32
+	for t := 0; t+8 <= nf; t += 8 {
+		transpose8AVX2(&zt[0], &z[t*nb+lo], nb, n4)
+		for k := n4; k < width; k++ {
+			for f := range 8 {
+				zt[8*k+f] = z[(t+f)*nb+lo+k]
+			}
+		}
+		sumUnder8AVX2(&zt[0], &keep[0], &cut1, width, &s, &n)
+		var cut [8]float32
+		for j := range cut {
+			if n[j] < 16 {
+				return false
+			}
+			cut[j] = float32(truncCut * (s[j] / float64(n[j]) / truncMeanFactor))
+		}
+		for b := range cmBands {
+			e0, e1 := edge(b), edge(b+1)
+			sumUnder8AVX2(&zt[8*e0], &keep[e0], &cut, e1-e0, &s, &n)
+			for j := range 8 {
+				cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s[j], float64(n[j])
+			}
+		}
+	}
+	return true
 }
 
 // cmBands is the number of sub-bands commonMode compares, and cmOutlier

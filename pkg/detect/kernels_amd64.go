@@ -26,3 +26,16 @@ func normaliseAVX2(z, p *float32, stride, frames int, level *float32, n int)
 //
 //go:noescape
 func divideAVX2(z *float32, n int, c float32)
+
+// transpose8AVX2 writes zt[8k+f] = z[f·stride+k] for 8 frames and n bins
+// (a multiple of 4): the layout sumUnder8AVX2 reads.
+//
+//go:noescape
+func transpose8AVX2(zt, z *float32, stride, n int)
+
+// sumUnder8AVX2 is sumUnder of eight frames transposed into zt, each with
+// its own cut, over n bins; keep[k] is −1 for the bins to sum (not busy),
+// 0 for the others.
+//
+//go:noescape
+func sumUnder8AVX2(zt *float32, keep *int32, cut *[8]float32, n int, sum *[8]float64, cnt *[8]int32)

@@ -17,3 +17,9 @@ func normaliseAVX2(z, p *float32, stride, frames int, level *float32, n int) {
 }
 
 func divideAVX2(z *float32, n int, c float32) { panic("detect: no AVX2 kernels in this build") }
+
+func transpose8AVX2(zt, z *float32, stride, n int) { panic("detect: no AVX2 kernels in this build") }
+
+func sumUnder8AVX2(zt *float32, keep *int32, cut *[8]float32, n int, sum *[8]float64, cnt *[8]int32) {
+	panic("detect: no AVX2 kernels in this build")
+}

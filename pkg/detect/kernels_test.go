@@ -122,6 +122,34 @@ func TestAVX2KernelsMatchGo(t *testing.T) {
 			zg[k] /= c
 		}
 		sameFloat32s(t, "divide", za, zg)
+
+		// sumUnder of eight frames, transposed, each with its own cut, busy
+		// bins left out.
+		busy := make([]bool, n)
+		keep := make([]int32, n)
+		for k := range busy {
+			busy[k] = r.IntN(5) == 0
+			keep[k] = -1
+			if busy[k] {
+				keep[k] = 0
+			}
+		}
+		zt := make([]float32, 8*n)
+		transpose8AVX2(&zt[0], &p[lo], nb, n)
+		var cut [8]float32
+		for f := range cut {
+			cut[f] = float32(0.5 + 3*r.Float64())
+		}
+		cut[0] = 3
+		var s8 [8]float64
+		var n8 [8]int32
+		sumUnder8AVX2(&zt[0], &keep[0], &cut, n, &s8, &n8)
+		for f := range 8 {
+			sg, ng := sumUnder(p[f*nb+lo:f*nb+lo+n], busy, cut[f])
+			if math.Float64bits(s8[f]) != math.Float64bits(sg) || int(n8[f]) != ng {
+				t.Fatalf("n=%d sumUnder frame %d: avx2 %g/%d, go %g/%d", n, f, s8[f], n8[f], sg, ng)
+			}
+		}
 	}
 }
 
