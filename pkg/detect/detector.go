@@ -54,7 +54,7 @@ type Detector struct {
 	floorLooks   float64 // of the grid being processed
 	// scratch
 	z        []float32 // normalised power
-	integ    []float64 // integral image (frames+1)×(bins+1)
+	integ    []float64 // integral image rows, a ring of integRingRows×(bins+1)
 	label    []int32   // 0 cold, -1 hot, -2 seed, >0 component id
 	excl     []bool    // bins the box tests leave out (wide busy runs)
 	stack    []int32
@@ -69,7 +69,7 @@ type Detector struct {
 	cmSum    []float64 // commonMode: per frame and sub-band, truncated sums
 	cmN      []float64 // and their counts
 	cmT      []float32 // commonMode (AVX2): eight frames, bin-major
-	cmKeep   []int32   // and −1 for the bins it sums, 0 for busy ones
+	keep     []int32   // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
 	thrs     thresholdCache
 	asm      bool // run the AVX2 kernels (haveAVX2)
 }
@@ -164,7 +164,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.looksPerCell = boxLooks(cfg.Window, cfg.FrameHop, 20, 20) / 400
 	nb, nf := cfg.FFTSize, cfg.MaxFrames
 	d.z = make([]float32, nf*nb)
-	d.integ = make([]float64, (nf+1)*(nb+1))
+	d.integ = make([]float64, integRingRows(d.templates)*(nb+1))
 	d.label = make([]int32, nf*nb)
 	d.excl = make([]bool, nb)
 	d.stack = make([]int32, 0, nf*nb)
@@ -179,7 +179,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
 	d.cmT = make([]float32, 8*nb)
-	d.cmKeep = make([]int32, nb)
+	d.keep = make([]int32, nb)
 	d.thrs = newThresholdCache()
 	d.asm = haveAVX2()
 	return d, nil
@@ -240,12 +240,16 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		tp.thr = d.thrs.threshold(tp.looks, floorLooks, d.pfa)
 		zClip = max(zClip, float32(2*tp.thr))
 	}
-	// Integral image: integ[(t)(nb+1)+k] = Σ z over frames < t, bins < k.
+	// Integral image: row t, integ[k] = Σ z over frames < t, bins < k. Only
+	// the rows the tests of the frames being marked read are kept, in a
+	// ring (slot (t−1) mod the ring's rows, so rows 4m+1…4m+4 are
+	// contiguous), small enough to stay in cache; the whole image of a long
+	// grid would be megabytes written and read back.
 	w := nb + 1
-	integ := d.integ[:(nf+1)*w]
-	for k := 0; k <= nb; k++ {
-		integ[k] = 0
-	}
+	integ := d.integ
+	ringMask := len(integ)/w - 1
+	row := func(t int) []float64 { s := (t - 1) & ringMask; return integ[s*w : (s+1)*w] }
+	clear(row(0))
 	// Hot map: cells whose 5×5 neighbourhood mean stands 1.5σ over the
 	// floor. Bursts are grown over hot cells from seeds that a matched box
 	// test put there, so the box decides "something is here" and the hot
@@ -268,7 +272,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	seeds := d.seeds[:0] // in index order, as components takes them
 	mark := func(t int) {
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
-		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
+		d.hot = hotCells(d.hot[:0], row(t0), row(t1), excl, lo, hi, t1-t0, hotLevel, d.asm)
 		lr := label[t*nb : (t+1)*nb]
 		clear(lr)
 		if len(d.hot) == 0 {
@@ -278,7 +282,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		rb := d.rowBoxes[:0]
 		for _, bx := range boxes {
 			if t0 := t - bx.ct; t0 >= 0 && t0+bx.tw <= nf {
-				rb = append(rb, rowBox{a: integ[t0*w : (t0+1)*w], b: integ[(t0+bx.tw)*w : (t0+bx.tw+1)*w], ck: bx.ck, fw: bx.fw, thr: bx.thr})
+				rb = append(rb, rowBox{a: row(t0), b: row(t0 + bx.tw), ck: bx.ck, fw: bx.fw, thr: bx.thr})
 			}
 		}
 		for _, k := range d.hot {
@@ -290,11 +294,28 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		}
 	}
 	// Each frame is marked as soon as the integral rows its tests read
-	// are written, while they are still in cache: a long grid's integral
-	// image is megabytes.
+	// are written, before the ring overwrites them.
 	next := 0
-	for t := 1; t <= nf; t++ {
-		integrateRow(integ[t*w:(t+1)*w], integ[(t-1)*w:t*w], z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
+	t = 1
+	if d.asm && hi-lo >= 4 {
+		// Four rows at a time, t−1 a multiple of 4: contiguous in the ring.
+		keep := d.keep[:nb]
+		for k := lo; k < hi; k++ {
+			keep[k] = -1
+			if excl[k] {
+				keep[k] = 0
+			}
+		}
+		for ; t+3 <= nf; t += 4 {
+			s := (t - 1) & ringMask
+			integrateRows4(integ[s*w:(s+4)*w], row(t-1), z[(t-1)*nb:(t+3)*nb], excl, keep, lo, hi, zClip)
+			for ; next+ahead <= t+3; next++ {
+				mark(next)
+			}
+		}
+	}
+	for ; t <= nf; t++ {
+		integrateRow(row(t), row(t-1), z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
 		for ; next+ahead <= t; next++ {
 			mark(next)
 		}
@@ -357,9 +378,17 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 	for k := range c {
 		c[k] = p[k] + run
 	}
-	zs := zr[lo:hi]
-	ex := excl[lo:hi]
-	c, p = cur[lo+1:hi+1], prev[lo+1:hi+1]
+	integrateRowFrom(cur, prev, zr, excl, lo, hi, run, zClip)
+}
+
+// integrateRowFrom is integrateRow from bin from of the band [lo, hi) on,
+// with the row's sum over the bins before it, run.
+func integrateRowFrom(cur, prev []float64, zr []float32, excl []bool, from, hi int, run float64, zClip float32) {
+	nb := len(zr)
+	cur, prev = cur[:nb+1], prev[:nb+1]
+	zs := zr[from:hi]
+	ex := excl[from:hi]
+	c, p := cur[from+1:hi+1], prev[from+1:hi+1]
 	ex, c, p = ex[:len(zs)], c[:len(zs)], p[:len(zs)]
 	for k, v := range zs {
 		if ex[k] {
@@ -377,6 +406,30 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 	}
 }
 
+// integrateRows4 is integrateRow of four consecutive frames z[0:4·nb],
+// into the four integral rows cur (nb+1 elements each) after prev: the
+// band's bins in whole blocks of four in assembly (keep is −1 where excl
+// is false), the rest in Go from the runs it leaves.
+func integrateRows4(cur, prev []float64, z []float32, excl []bool, keep []int32, lo, hi int, zClip float32) {
+	nb := len(excl)
+	w := nb + 1
+	var run [4]float64
+	n4 := (hi - lo) &^ 3
+	integrate4AVX2(&cur[lo+1], w, &prev[lo+1], &z[lo], nb, &keep[lo], n4, zClip, &run)
+	for f := range 4 {
+		c := cur[f*w : (f+1)*w]
+		p := prev
+		if f > 0 {
+			p = cur[(f-1)*w : f*w]
+		}
+		c[0] = 0
+		for k := 1; k <= lo; k++ {
+			c[k] = p[k] + 0
+		}
+		integrateRowFrom(c, p, z[f*nb:(f+1)*nb], excl, lo+n4, hi, run[f], zClip)
+	}
+}
+
 // hotCells appends to hot the bins k in [lo, hi), excl left out, of one
 // frame whose 5×5 neighbourhood (cut at the band's and the grid's edges)
 // sums over level per cell. a and b are the integral image's rows at the
@@ -385,7 +438,7 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 // has no clamps and no bounds checks.
 //
 //go:noinline
-func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64) []int32 {
+func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64, asm bool) []int32 {
 	const hr = 2
 	edge := func(k int) {
 		if excl[k] {
@@ -408,7 +461,13 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 		am, ap := a[e1-hr:e2-hr], a[e1+hr+1:e2+hr+1] // a[k0], a[k1]
 		bm, bp := b[e1-hr:e2-hr], b[e1+hr+1:e2+hr+1]
 		am, ap, bm, bp = am[:len(ex)], ap[:len(ex)], bm[:len(ex)], bp[:len(ex)]
-		for i := range ex {
+		i := 0
+		if n4 := len(ex) &^ 3; asm && n4 > 0 && cap(hot)-len(hot) >= n4 {
+			c := hotCellsAVX2(&hot[len(hot):cap(hot)][0], &am[0], &ap[0], &bm[0], &bp[0], &ex[0], n4, inner, e1)
+			hot = hot[:len(hot)+c]
+			i = n4
+		}
+		for ; i < len(ex); i++ {
 			if ex[i] {
 				continue
 			}
@@ -421,6 +480,23 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 		edge(k)
 	}
 	return hot
+}
+
+// integRingRows is the number of integral-image rows Process keeps: a
+// power of two over the span of rows marking one frame reads (the hot
+// map's 5×5 box and every template's box around it) plus the rows
+// integrated ahead of it (up to four at a time).
+func integRingRows(templates []template) int {
+	const hr = 2
+	back, ahead := hr, hr+1
+	for _, tp := range templates {
+		back, ahead = max(back, tp.tw/2), max(ahead, tp.tw-tp.tw/2)
+	}
+	n := 1
+	for n < back+ahead+1+4 {
+		n *= 2
+	}
+	return n
 }
 
 // seedBox is a template's box test as Process runs it on one grid.
@@ -656,7 +732,7 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 func (d *Detector) commonSumsAVX2(z []float32, nf, nb, lo, hi int, busy []bool) bool {
 	width := hi - lo
 	edge := func(j int) int { return j * width / cmBands }
-	keep := d.cmKeep[:width]
+	keep := d.keep[lo:hi]
 	for k, b := range busy {
 		keep[k] = -1
 		if b {

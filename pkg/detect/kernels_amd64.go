@@ -39,3 +39,18 @@ func transpose8AVX2(zt, z *float32, stride, n int)
 //
 //go:noescape
 func sumUnder8AVX2(zt *float32, keep *int32, cut *[8]float32, n int, sum *[8]float64, cnt *[8]int32)
+
+// hotCellsAVX2 is hotCells' loop away from the band's edges over n bins (a
+// multiple of 4), writing the hot ones (base+i) to hot and returning their
+// number; hot must have room for n.
+//
+//go:noescape
+func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner float64, base int) int
+
+// integrate4AVX2 is integrateRow of four consecutive frames over n bins (a
+// multiple of 4) of the band, from its first bin; cur points at the first
+// of four integral rows w elements apart, keep is −1 for the bins summed
+// and 0 for the excluded ones, and the frames' runs are left in run.
+//
+//go:noescape
+func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep *int32, n int, zClip float32, run *[4]float64)

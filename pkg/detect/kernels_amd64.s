@@ -231,3 +231,149 @@ sdone:
 	VMOVDQU Y2, (DX)
 	VZEROUPPER
 	RET
+
+// func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner float64, base int) int
+//
+// hotCells' inner loop, four bins a time (n a multiple of 4): the box sum
+// bp−bm−ap+am in the Go expression's order, compared with inner, excluded
+// bins masked off; the hot bins (base+i) are written to hot in order and
+// their number returned.
+TEXT ·hotCellsAVX2(SB), NOSPLIT, $0-80
+	MOVQ         hot+0(FP), DI
+	MOVQ         am+8(FP), R8
+	MOVQ         ap+16(FP), R9
+	MOVQ         bm+24(FP), R10
+	MOVQ         bp+32(FP), R11
+	MOVQ         excl+40(FP), R12
+	MOVQ         n+48(FP), CX
+	VBROADCASTSD inner+56(FP), Y15
+	MOVQ         base+64(FP), R13
+	VPXOR        Y14, Y14, Y14
+	XORQ         AX, AX        // i
+	XORQ         DX, DX        // hot bins written
+
+hloop:
+	VMOVUPD   (R11)(AX*8), Y0
+	VSUBPD    (R10)(AX*8), Y0, Y0 // bp − bm
+	VSUBPD    (R9)(AX*8), Y0, Y0  // − ap
+	VADDPD    (R8)(AX*8), Y0, Y0  // + am
+	VCMPPD    $0x1e, Y15, Y0, Y1  // > inner (GT_OQ)
+	VPMOVZXBQ (R12)(AX*1), Y2
+	VPCMPEQQ  Y14, Y2, Y2         // not excluded
+	VANDPD    Y2, Y1, Y1
+	VMOVMSKPD Y1, BX
+	TESTQ     BX, BX
+	JNZ       found
+
+hnext:
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JB   hloop
+	MOVQ DX, ret+72(FP)
+	VZEROUPPER
+	RET
+
+found:
+	BSFQ BX, SI
+	ADDQ AX, SI
+	ADDQ R13, SI
+	MOVL SI, (DI)(DX*4)
+	INCQ DX
+	LEAQ -1(BX), SI
+	ANDQ SI, BX                // clear the lowest set bit
+	JNZ  found
+	JMP  hnext
+
+// func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep *int32, n int, zClip float32, run *[4]float64)
+//
+// integrateRow of four consecutive frames over n bins (a multiple of 4):
+// cur holds the four integral rows (w elements apart), prev the row
+// before them, z the four frames (nb apart), keep −1 for the bins summed
+// and 0 for the excluded ones (which add 1). Lanes are the frames: each
+// frame's run takes its bins in order, as in Go, and each row is the row
+// before it plus its run. The four runs are left in run.
+TEXT ·integrate4AVX2(SB), NOSPLIT, $0-72
+	MOVQ         cur+0(FP), DI
+	MOVQ         w+8(FP), R8
+	SHLQ         $3, R8              // integral row stride in bytes
+	MOVQ         prev+16(FP), SI
+	MOVQ         z+24(FP), R9
+	MOVQ         nb+32(FP), DX
+	SHLQ         $2, DX              // frame stride in bytes
+	MOVQ         keep+40(FP), R13
+	MOVQ         n+48(FP), CX
+	VBROADCASTSS zClip+56(FP), X15
+	MOVL         $0x3f800000, AX     // 1.0
+	VMOVD        AX, X14
+	VBROADCASTSS X14, X14
+	LEAQ         (DI)(R8*1), BX      // integral row 1 (rows 2, 3: DI+2·R8, BX+2·R8)
+	LEAQ         (R9)(DX*1), R10     // frame 1 (frames 2, 3: R9+2·DX, R10+2·DX)
+	VXORPD       Y12, Y12, Y12       // the runs, lanes = frames
+	SHRQ         $2, CX
+
+ibins:
+	VMOVUPS   (R13), X13
+	VMOVUPS   (R9), X0
+	VMOVUPS   (R10), X1
+	VMOVUPS   (R9)(DX*2), X2
+	VMOVUPS   (R10)(DX*2), X3
+	VMINPS    X0, X15, X0        // min(v, zClip), v if NaN like Go's min
+	VMINPS    X1, X15, X1
+	VMINPS    X2, X15, X2
+	VMINPS    X3, X15, X3
+	VBLENDVPS X13, X0, X14, X0   // excluded bins read 1
+	VBLENDVPS X13, X1, X14, X1
+	VBLENDVPS X13, X2, X14, X2
+	VBLENDVPS X13, X3, X14, X3
+
+	// 4×4 transpose: one register per bin, lanes = frames.
+	VUNPCKLPS X1, X0, X4
+	VUNPCKHPS X1, X0, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X7
+	VSHUFPS   $0x44, X6, X4, X0
+	VSHUFPS   $0xee, X6, X4, X1
+	VSHUFPS   $0x44, X7, X5, X2
+	VSHUFPS   $0xee, X7, X5, X3
+	VCVTPS2PD X0, Y0
+	VCVTPS2PD X1, Y1
+	VCVTPS2PD X2, Y2
+	VCVTPS2PD X3, Y3
+	VADDPD    Y0, Y12, Y8        // run after bin k
+	VADDPD    Y1, Y8, Y9
+	VADDPD    Y2, Y9, Y10
+	VADDPD    Y3, Y10, Y12
+
+	// Back to one register per frame, lanes = bins.
+	VUNPCKLPD  Y9, Y8, Y4        // f0: k, k+1 | f2: k, k+1
+	VUNPCKHPD  Y9, Y8, Y5        // f1 | f3
+	VUNPCKLPD  Y12, Y10, Y6      // f0: k+2, k+3 | f2
+	VUNPCKHPD  Y12, Y10, Y7      // f1 | f3
+	VPERM2F128 $0x20, Y6, Y4, Y0 // frame 0's runs at bins k…k+3
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+
+	VMOVUPD (SI), Y11
+	VADDPD  Y0, Y11, Y0
+	VMOVUPD Y0, (DI)
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, (BX)
+	VADDPD  Y2, Y1, Y2
+	VMOVUPD Y2, (DI)(R8*2)
+	VADDPD  Y3, Y2, Y3
+	VMOVUPD Y3, (BX)(R8*2)
+
+	ADDQ $32, DI
+	ADDQ $32, BX
+	ADDQ $32, SI
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, R13
+	DECQ CX
+	JNZ  ibins
+
+	MOVQ    run+64(FP), AX
+	VMOVUPD Y12, (AX)
+	VZEROUPPER
+	RET

@@ -23,3 +23,11 @@ func transpose8AVX2(zt, z *float32, stride, n int) { panic("detect: no AVX2 kern
 func sumUnder8AVX2(zt *float32, keep *int32, cut *[8]float32, n int, sum *[8]float64, cnt *[8]int32) {
 	panic("detect: no AVX2 kernels in this build")
 }
+
+func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner float64, base int) int {
+	panic("detect: no AVX2 kernels in this build")
+}
+
+func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep *int32, n int, zClip float32, run *[4]float64) {
+	panic("detect: no AVX2 kernels in this build")
+}

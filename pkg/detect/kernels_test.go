@@ -150,6 +150,55 @@ func TestAVX2KernelsMatchGo(t *testing.T) {
 				t.Fatalf("n=%d sumUnder frame %d: avx2 %g/%d, go %g/%d", n, f, s8[f], n8[f], sg, ng)
 			}
 		}
+
+		// hotCells: two rows of an integral image five frames apart.
+		a, b := make([]float64, nb+1), make([]float64, nb+1)
+		var ra, rb float64
+		for k := 1; k <= nb; k++ {
+			ra += r.ExpFloat64()
+			rb += r.ExpFloat64() * 7
+			a[k], b[k] = ra, ra+rb
+		}
+		excl := make([]bool, nb)
+		for k := range excl {
+			excl[k] = r.IntN(6) == 0
+		}
+		for _, level := range []float64{1, 1.4, 2} {
+			hg := hotCells(make([]int32, 0, nb), a, b, excl, lo, lo+n, 5, level, false)
+			ha := hotCells(make([]int32, 0, nb), a, b, excl, lo, lo+n, 5, level, true)
+			if !reflect.DeepEqual(ha, hg) {
+				t.Fatalf("n=%d level %g hotCells: avx2 %v, go %v", n, level, ha, hg)
+			}
+			if level == 1.4 && (len(hg) == 0 || len(hg) > n*3/4) {
+				t.Fatalf("n=%d: %d hot cells of %d: the test compares nothing interesting", n, len(hg), n)
+			}
+		}
+
+		// integrateRow of four frames, from a random previous row.
+		w := nb + 1
+		prev := make([]float64, w)
+		for k := range prev {
+			prev[k] = float64(k) * r.Float64()
+		}
+		keep4 := make([]int32, nb)
+		for k := range keep4 {
+			keep4[k] = -1
+			if excl[k] {
+				keep4[k] = 0
+			}
+		}
+		ig, ia := make([]float64, 4*w), make([]float64, 4*w)
+		for _, zClip := range []float32{5, 1e9} {
+			for f := range 4 {
+				pf := prev
+				if f > 0 {
+					pf = ig[(f-1)*w : f*w]
+				}
+				integrateRow(ig[f*w:(f+1)*w], pf, p[f*nb:(f+1)*nb], excl, lo, lo+n, zClip)
+			}
+			integrateRows4(ia, prev, p[:4*nb], excl, keep4, lo, lo+n, zClip)
+			sameFloat64s(t, "integrateRow", ia, ig)
+		}
 	}
 }
 
