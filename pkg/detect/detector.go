@@ -69,6 +69,8 @@ type Detector struct {
 	cmSum    []float64 // commonMode: per frame and sub-band, truncated sums
 	cmN      []float64 // and their counts
 	cmT      []float32 // commonMode (AVX2): eight frames, bin-major
+	cmQ      []float64 // commonMode: each frame's mean over the chosen sub-bands
+	cmQSel   []int8    // and the choice it was computed for (bits), −1 for none yet
 	keep     []int32   // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
 	thrs     thresholdCache
 	asm      bool // run the AVX2 kernels (haveAVX2)
@@ -180,6 +182,8 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.cmN = make([]float64, cmBands*nf)
 	d.cmT = make([]float32, 8*nb)
 	d.keep = make([]int32, nb)
+	d.cmQ = make([]float64, nf)
+	d.cmQSel = make([]int8, nf)
 	d.thrs = newThresholdCache()
 	d.asm = haveAVX2()
 	return d, nil
@@ -220,11 +224,8 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	level, busy := st.Floor.Level, st.Floor.Busy
 	z := d.z[:nf*nb]
 	t := 0
-	if n8 := (hi - lo) &^ 7; d.asm && n8 > 0 {
-		normaliseAVX2(&z[lo], &g.P[lo], nb, nf, &level[lo], n8)
-		for ; n8 < hi-lo && t < nf; t++ {
-			normalise(z[t*nb+lo+n8:t*nb+hi], g.P[t*nb+lo+n8:t*nb+hi], level[lo+n8:hi])
-		}
+	if d.asm && hi-lo >= 8 {
+		normaliseAVX2(&z[lo], &g.P[lo], nb, nf, &level[lo], hi-lo)
 		t = nf
 	}
 	for ; t < nf; t++ {
@@ -660,6 +661,10 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		}
 	}
 	w := max(2, int(math.Round(0.25e-3/d.step)))
+	q, qSel := d.cmQ[:nf], d.cmQSel[:nf]
+	for i := range qSel {
+		qSel[i] = -1 // not computed yet
+	}
 	var run, runN [cmBands]float64
 	a, b := 0, 0
 	for t := 0; t < nf; t++ {
@@ -696,18 +701,31 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		}
 		// The mean over the window of each frame's truncated mean over the
 		// kept sub-bands (with none left out: the whole span's, as before).
+		// Each frame's mean is computed once per choice of sub-bands, not
+		// once per window holding it; a frame with none adds +0 (lvl, a sum
+		// of non-negative means, is never −0, so that changes nothing).
+		var selBits int8
+		for j := range cmBands {
+			if sel[j] {
+				selBits |= 1 << j
+			}
+		}
 		var lvl float64
 		for u := a; u < b; u++ {
-			var su, nu float64
-			for j := range cmBands {
-				if sel[j] {
-					su += cs[u*cmBands+j]
-					nu += cn[u*cmBands+j]
+			if qSel[u] != selBits {
+				var su, nu float64
+				for j := range cmBands {
+					if sel[j] {
+						su += cs[u*cmBands+j]
+						nu += cn[u*cmBands+j]
+					}
+				}
+				qSel[u], q[u] = selBits, 0
+				if nu > 0 {
+					q[u] = su / nu
 				}
 			}
-			if nu > 0 {
-				lvl += su / nu
-			}
+			lvl += q[u]
 		}
 		lvl /= float64(b-a) * truncMeanFactor
 		c := float32(math.Min(2, lvl))

@@ -56,14 +56,9 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 		clear(f.cnt[lo:hi])
 		row := func(t int) []float32 { return g.P[t*nb+lo : t*nb+hi] }
 		t := 0
-		if n8, nf4 := (hi-lo)&^7, nf&^3; f.asm && n8 > 0 && nf4 > 0 {
-			// Whole blocks of eight bins over whole groups of four frames in
-			// assembly; the bins past the last block take the same frames in
-			// Go, so every bin still adds its frames in order.
-			accumulateUnderAVX2(&g.P[lo], nb, nf4, &f.thr[lo], &f.sum[lo], &f.cnt[lo], n8)
-			for ; n8 < hi-lo && t < nf4; t++ {
-				accumulateUnder(row(t)[n8:], f.thr[lo+n8:hi], f.sum[lo+n8:hi], f.cnt[lo+n8:hi])
-			}
+		if nf4 := nf &^ 3; f.asm && hi-lo >= 8 && nf4 > 0 {
+			// Whole groups of four frames in assembly.
+			accumulateUnderAVX2(&g.P[lo], nb, nf4, &f.thr[lo], &f.sum[lo], &f.cnt[lo], hi-lo)
 			t = nf4
 		}
 		for ; t+4 <= nf; t += 4 {

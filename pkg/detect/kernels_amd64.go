@@ -11,13 +11,13 @@ import "golang.org/x/sys/cpu"
 func haveAVX2() bool { return cpu.X86.HasAVX2 }
 
 // accumulateUnderAVX2 is accumulateUnder4 over frames (a multiple of 4)
-// rows of p, stride elements apart, for n bins (a multiple of 8).
+// rows of p, stride elements apart, for n ≥ 8 bins.
 //
 //go:noescape
 func accumulateUnderAVX2(p *float32, stride, frames int, thr *float32, sum *float64, cnt *int32, n int)
 
 // normaliseAVX2 is normalise over frames rows of p into z (both stride
-// elements apart), for n bins (a multiple of 8).
+// elements apart), for n ≥ 8 bins.
 //
 //go:noescape
 func normaliseAVX2(z, p *float32, stride, frames int, level *float32, n int)

@@ -12,7 +12,9 @@
 //
 // accumulateUnder4 with lanes across bins: for each group of four frames
 // and each block of eight bins, the sums (two registers of four float64)
-// and counts (eight int32) take the four frames in order.
+// and counts (eight int32) take the four frames in order. n ≥ 8: when it
+// is not a multiple of 8, the last block is bins n−8…n−1 with the lanes
+// the block before already took masked off (they add +0 and count 0).
 TEXT ·accumulateUnderAVX2(SB), NOSPLIT, $0-56
 	MOVQ p+0(FP), SI
 	MOVQ stride+8(FP), R8
@@ -22,14 +24,26 @@ TEXT ·accumulateUnderAVX2(SB), NOSPLIT, $0-56
 	MOVQ sum+32(FP), R10
 	MOVQ cnt+40(FP), R11
 	MOVQ n+48(FP), DX
+	SUBQ $8, DX                // start of the last block
+	LEAQ laneMask<>(SB), R13
 
 group:
-	LEAQ (SI)(R8*1), BX        // row 1
-	LEAQ (SI)(R8*2), DI        // row 2
-	LEAQ (BX)(R8*2), R12       // row 3
-	XORQ AX, AX                // bin
+	LEAQ    (SI)(R8*1), BX     // row 1
+	LEAQ    (SI)(R8*2), DI     // row 2
+	LEAQ    (BX)(R8*2), R12    // row 3
+	XORQ    AX, AX             // bin
+	VMOVDQU 32(R13), Y14       // every lane
 
 bins:
+	CMPQ    AX, DX
+	JLE     whole
+	// The last, overlapping block: lanes j < AX−DX are done.
+	SUBQ    DX, AX
+	NEGQ    AX
+	VMOVDQU 32(R13)(AX*4), Y14 // lane j on iff j ≥ AX−DX
+	MOVQ    DX, AX
+
+whole:
 	VMOVUPS (R9)(AX*4), Y15    // thresholds
 	VMOVUPD (R10)(AX*8), Y0    // sums of bins 0-3
 	VMOVUPD 32(R10)(AX*8), Y1  // sums of bins 4-7
@@ -37,8 +51,9 @@ bins:
 
 	VMOVUPS      (SI)(AX*4), Y3
 	VCMPPS       $1, Y15, Y3, Y4 // v < thr
+	VANDPS       Y14, Y4, Y4
 	VANDPS       Y4, Y3, Y3
-	VPSUBD       Y4, Y2, Y2      // count -= -1
+	VPSUBD       Y4, Y2, Y2      // count −= −1
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $1, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -47,6 +62,7 @@ bins:
 
 	VMOVUPS      (BX)(AX*4), Y6
 	VCMPPS       $1, Y15, Y6, Y7
+	VANDPS       Y14, Y7, Y7
 	VANDPS       Y7, Y6, Y6
 	VPSUBD       Y7, Y2, Y2
 	VCVTPS2PD    X6, Y8
@@ -57,6 +73,7 @@ bins:
 
 	VMOVUPS      (DI)(AX*4), Y9
 	VCMPPS       $1, Y15, Y9, Y10
+	VANDPS       Y14, Y10, Y10
 	VANDPS       Y10, Y9, Y9
 	VPSUBD       Y10, Y2, Y2
 	VCVTPS2PD    X9, Y11
@@ -65,21 +82,22 @@ bins:
 	VADDPD       Y11, Y0, Y0
 	VADDPD       Y9, Y1, Y1
 
-	VMOVUPS      (R12)(AX*4), Y12
-	VCMPPS       $1, Y15, Y12, Y13
-	VANDPS       Y13, Y12, Y12
-	VPSUBD       Y13, Y2, Y2
-	VCVTPS2PD    X12, Y14
-	VEXTRACTF128 $1, Y12, X12
-	VCVTPS2PD    X12, Y12
-	VADDPD       Y14, Y0, Y0
-	VADDPD       Y12, Y1, Y1
+	VMOVUPS      (R12)(AX*4), Y3
+	VCMPPS       $1, Y15, Y3, Y4
+	VANDPS       Y14, Y4, Y4
+	VANDPS       Y4, Y3, Y3
+	VPSUBD       Y4, Y2, Y2
+	VCVTPS2PD    X3, Y5
+	VEXTRACTF128 $1, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       Y5, Y0, Y0
+	VADDPD       Y3, Y1, Y1
 
 	VMOVUPD Y0, (R10)(AX*8)
 	VMOVUPD Y1, 32(R10)(AX*8)
 	VMOVDQU Y2, (R11)(AX*4)
 	ADDQ    $8, AX
-	CMPQ    AX, DX
+	CMPQ    AX, n+48(FP)
 	JB      bins
 
 	LEAQ (SI)(R8*4), SI
@@ -88,10 +106,24 @@ bins:
 	VZEROUPPER
 	RET
 
+// laneMask: eight 0 then eight −1 (int32); 8 of them from 32−4j bytes on
+// turn on lanes j… 7.
+DATA laneMask<>+0(SB)/8, $0
+DATA laneMask<>+8(SB)/8, $0
+DATA laneMask<>+16(SB)/8, $0
+DATA laneMask<>+24(SB)/8, $0
+DATA laneMask<>+32(SB)/8, $-1
+DATA laneMask<>+40(SB)/8, $-1
+DATA laneMask<>+48(SB)/8, $-1
+DATA laneMask<>+56(SB)/8, $-1
+GLOBL laneMask<>(SB), RODATA|NOPTR, $64
+
 // func normaliseAVX2(z, p *float32, stride, frames int, level *float32, n int)
 //
 // normalise: z = p / level where level > 0, else +0 (the mask of the
-// ordered level > 0 compare, like Go's, is false for NaN).
+// ordered level > 0 compare, like Go's, is false for NaN). n ≥ 8: when it
+// is not a multiple of 8, the last block is bins n−8…n−1, overlapping the
+// one before (writing the same values again).
 TEXT ·normaliseAVX2(SB), NOSPLIT, $0-48
 	MOVQ z+0(FP), DI
 	MOVQ p+8(FP), SI
@@ -100,12 +132,15 @@ TEXT ·normaliseAVX2(SB), NOSPLIT, $0-48
 	MOVQ frames+24(FP), CX
 	MOVQ level+32(FP), R9
 	MOVQ n+40(FP), DX
+	SUBQ $8, DX                // start of the last block
 	VXORPS Y15, Y15, Y15
 
 row:
 	XORQ AX, AX
 
 nbins:
+	CMPQ    AX, DX
+	CMOVQGT DX, AX             // the last block ends at n
 	VMOVUPS (R9)(AX*4), Y0
 	VCMPPS  $0x1e, Y15, Y0, Y1 // level > 0 (GT_OQ)
 	VMOVUPS (SI)(AX*4), Y2
@@ -114,6 +149,8 @@ nbins:
 	VMOVUPS Y2, (DI)(AX*4)
 	ADDQ    $8, AX
 	CMPQ    AX, DX
+	JLE     nbins
+	CMPQ    AX, n+40(FP)
 	JB      nbins
 
 	ADDQ R8, SI
@@ -232,12 +269,108 @@ sdone:
 	VZEROUPPER
 	RET
 
+// hotPack: for each 4-bit mask, the VPERMILPS control that moves its set
+// lanes to the front (bytes 0-255); then the lane offsets 0-3 (256), the
+// step 4 (272), and each mask's population (288-303).
+DATA hotPack<>+0(SB)/4, $0
+DATA hotPack<>+4(SB)/4, $0
+DATA hotPack<>+8(SB)/4, $0
+DATA hotPack<>+12(SB)/4, $0
+DATA hotPack<>+16(SB)/4, $0
+DATA hotPack<>+20(SB)/4, $0
+DATA hotPack<>+24(SB)/4, $0
+DATA hotPack<>+28(SB)/4, $0
+DATA hotPack<>+32(SB)/4, $1
+DATA hotPack<>+36(SB)/4, $0
+DATA hotPack<>+40(SB)/4, $0
+DATA hotPack<>+44(SB)/4, $0
+DATA hotPack<>+48(SB)/4, $0
+DATA hotPack<>+52(SB)/4, $1
+DATA hotPack<>+56(SB)/4, $0
+DATA hotPack<>+60(SB)/4, $0
+DATA hotPack<>+64(SB)/4, $2
+DATA hotPack<>+68(SB)/4, $0
+DATA hotPack<>+72(SB)/4, $0
+DATA hotPack<>+76(SB)/4, $0
+DATA hotPack<>+80(SB)/4, $0
+DATA hotPack<>+84(SB)/4, $2
+DATA hotPack<>+88(SB)/4, $0
+DATA hotPack<>+92(SB)/4, $0
+DATA hotPack<>+96(SB)/4, $1
+DATA hotPack<>+100(SB)/4, $2
+DATA hotPack<>+104(SB)/4, $0
+DATA hotPack<>+108(SB)/4, $0
+DATA hotPack<>+112(SB)/4, $0
+DATA hotPack<>+116(SB)/4, $1
+DATA hotPack<>+120(SB)/4, $2
+DATA hotPack<>+124(SB)/4, $0
+DATA hotPack<>+128(SB)/4, $3
+DATA hotPack<>+132(SB)/4, $0
+DATA hotPack<>+136(SB)/4, $0
+DATA hotPack<>+140(SB)/4, $0
+DATA hotPack<>+144(SB)/4, $0
+DATA hotPack<>+148(SB)/4, $3
+DATA hotPack<>+152(SB)/4, $0
+DATA hotPack<>+156(SB)/4, $0
+DATA hotPack<>+160(SB)/4, $1
+DATA hotPack<>+164(SB)/4, $3
+DATA hotPack<>+168(SB)/4, $0
+DATA hotPack<>+172(SB)/4, $0
+DATA hotPack<>+176(SB)/4, $0
+DATA hotPack<>+180(SB)/4, $1
+DATA hotPack<>+184(SB)/4, $3
+DATA hotPack<>+188(SB)/4, $0
+DATA hotPack<>+192(SB)/4, $2
+DATA hotPack<>+196(SB)/4, $3
+DATA hotPack<>+200(SB)/4, $0
+DATA hotPack<>+204(SB)/4, $0
+DATA hotPack<>+208(SB)/4, $0
+DATA hotPack<>+212(SB)/4, $2
+DATA hotPack<>+216(SB)/4, $3
+DATA hotPack<>+220(SB)/4, $0
+DATA hotPack<>+224(SB)/4, $1
+DATA hotPack<>+228(SB)/4, $2
+DATA hotPack<>+232(SB)/4, $3
+DATA hotPack<>+236(SB)/4, $0
+DATA hotPack<>+240(SB)/4, $0
+DATA hotPack<>+244(SB)/4, $1
+DATA hotPack<>+248(SB)/4, $2
+DATA hotPack<>+252(SB)/4, $3
+DATA hotPack<>+256(SB)/4, $0
+DATA hotPack<>+260(SB)/4, $1
+DATA hotPack<>+264(SB)/4, $2
+DATA hotPack<>+268(SB)/4, $3
+DATA hotPack<>+272(SB)/4, $4
+DATA hotPack<>+276(SB)/4, $4
+DATA hotPack<>+280(SB)/4, $4
+DATA hotPack<>+284(SB)/4, $4
+DATA hotPack<>+288(SB)/1, $0
+DATA hotPack<>+289(SB)/1, $1
+DATA hotPack<>+290(SB)/1, $1
+DATA hotPack<>+291(SB)/1, $2
+DATA hotPack<>+292(SB)/1, $1
+DATA hotPack<>+293(SB)/1, $2
+DATA hotPack<>+294(SB)/1, $2
+DATA hotPack<>+295(SB)/1, $3
+DATA hotPack<>+296(SB)/1, $1
+DATA hotPack<>+297(SB)/1, $2
+DATA hotPack<>+298(SB)/1, $2
+DATA hotPack<>+299(SB)/1, $3
+DATA hotPack<>+300(SB)/1, $2
+DATA hotPack<>+301(SB)/1, $3
+DATA hotPack<>+302(SB)/1, $3
+DATA hotPack<>+303(SB)/1, $4
+GLOBL hotPack<>(SB), RODATA|NOPTR, $304
+
 // func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner float64, base int) int
 //
 // hotCells' inner loop, four bins a time (n a multiple of 4): the box sum
 // bp−bm−ap+am in the Go expression's order, compared with inner, excluded
 // bins masked off; the hot bins (base+i) are written to hot in order and
-// their number returned.
+// their number returned. The four candidates are packed without a branch
+// (a hot bin is common in a busy band): hotPack's entry for the 4-bit mask
+// moves the hot ones to the front, all four are stored, and the count
+// advances by the mask's population. Stores stay within hot[:n].
 TEXT ·hotCellsAVX2(SB), NOSPLIT, $0-80
 	MOVQ         hot+0(FP), DI
 	MOVQ         am+8(FP), R8
@@ -247,10 +380,15 @@ TEXT ·hotCellsAVX2(SB), NOSPLIT, $0-80
 	MOVQ         excl+40(FP), R12
 	MOVQ         n+48(FP), CX
 	VBROADCASTSD inner+56(FP), Y15
-	MOVQ         base+64(FP), R13
+	MOVQ         base+64(FP), AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, X13
+	LEAQ         hotPack<>(SB), R13
+	VPADDD       256(R13), X13, X13  // bins base+i … base+i+3
+	VMOVDQU      272(R13), X12       // 4, 4, 4, 4
 	VPXOR        Y14, Y14, Y14
-	XORQ         AX, AX        // i
-	XORQ         DX, DX        // hot bins written
+	XORQ         AX, AX              // i
+	XORQ         DX, DX              // hot bins written
 
 hloop:
 	VMOVUPD   (R11)(AX*8), Y0
@@ -262,27 +400,19 @@ hloop:
 	VPCMPEQQ  Y14, Y2, Y2         // not excluded
 	VANDPD    Y2, Y1, Y1
 	VMOVMSKPD Y1, BX
-	TESTQ     BX, BX
-	JNZ       found
-
-hnext:
-	ADDQ $4, AX
-	CMPQ AX, CX
-	JB   hloop
-	MOVQ DX, ret+72(FP)
+	MOVQ      BX, SI
+	SHLQ      $4, SI
+	VPERMILPS (R13)(SI*1), X13, X3
+	VMOVDQU   X3, (DI)(DX*4)
+	MOVBQZX   288(R13)(BX*1), SI  // population of the mask
+	ADDQ      SI, DX
+	VPADDD    X12, X13, X13
+	ADDQ      $4, AX
+	CMPQ      AX, CX
+	JB        hloop
+	MOVQ      DX, ret+72(FP)
 	VZEROUPPER
 	RET
-
-found:
-	BSFQ BX, SI
-	ADDQ AX, SI
-	ADDQ R13, SI
-	MOVL SI, (DI)(DX*4)
-	INCQ DX
-	LEAQ -1(BX), SI
-	ANDQ SI, BX                // clear the lowest set bit
-	JNZ  found
-	JMP  hnext
 
 // func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep *int32, n int, zClip float32, run *[4]float64)
 //
