@@ -269,108 +269,15 @@ sdone:
 	VZEROUPPER
 	RET
 
-// hotPack: for each 4-bit mask, the VPERMILPS control that moves its set
-// lanes to the front (bytes 0-255); then the lane offsets 0-3 (256), the
-// step 4 (272), and each mask's population (288-303).
-DATA hotPack<>+0(SB)/4, $0
-DATA hotPack<>+4(SB)/4, $0
-DATA hotPack<>+8(SB)/4, $0
-DATA hotPack<>+12(SB)/4, $0
-DATA hotPack<>+16(SB)/4, $0
-DATA hotPack<>+20(SB)/4, $0
-DATA hotPack<>+24(SB)/4, $0
-DATA hotPack<>+28(SB)/4, $0
-DATA hotPack<>+32(SB)/4, $1
-DATA hotPack<>+36(SB)/4, $0
-DATA hotPack<>+40(SB)/4, $0
-DATA hotPack<>+44(SB)/4, $0
-DATA hotPack<>+48(SB)/4, $0
-DATA hotPack<>+52(SB)/4, $1
-DATA hotPack<>+56(SB)/4, $0
-DATA hotPack<>+60(SB)/4, $0
-DATA hotPack<>+64(SB)/4, $2
-DATA hotPack<>+68(SB)/4, $0
-DATA hotPack<>+72(SB)/4, $0
-DATA hotPack<>+76(SB)/4, $0
-DATA hotPack<>+80(SB)/4, $0
-DATA hotPack<>+84(SB)/4, $2
-DATA hotPack<>+88(SB)/4, $0
-DATA hotPack<>+92(SB)/4, $0
-DATA hotPack<>+96(SB)/4, $1
-DATA hotPack<>+100(SB)/4, $2
-DATA hotPack<>+104(SB)/4, $0
-DATA hotPack<>+108(SB)/4, $0
-DATA hotPack<>+112(SB)/4, $0
-DATA hotPack<>+116(SB)/4, $1
-DATA hotPack<>+120(SB)/4, $2
-DATA hotPack<>+124(SB)/4, $0
-DATA hotPack<>+128(SB)/4, $3
-DATA hotPack<>+132(SB)/4, $0
-DATA hotPack<>+136(SB)/4, $0
-DATA hotPack<>+140(SB)/4, $0
-DATA hotPack<>+144(SB)/4, $0
-DATA hotPack<>+148(SB)/4, $3
-DATA hotPack<>+152(SB)/4, $0
-DATA hotPack<>+156(SB)/4, $0
-DATA hotPack<>+160(SB)/4, $1
-DATA hotPack<>+164(SB)/4, $3
-DATA hotPack<>+168(SB)/4, $0
-DATA hotPack<>+172(SB)/4, $0
-DATA hotPack<>+176(SB)/4, $0
-DATA hotPack<>+180(SB)/4, $1
-DATA hotPack<>+184(SB)/4, $3
-DATA hotPack<>+188(SB)/4, $0
-DATA hotPack<>+192(SB)/4, $2
-DATA hotPack<>+196(SB)/4, $3
-DATA hotPack<>+200(SB)/4, $0
-DATA hotPack<>+204(SB)/4, $0
-DATA hotPack<>+208(SB)/4, $0
-DATA hotPack<>+212(SB)/4, $2
-DATA hotPack<>+216(SB)/4, $3
-DATA hotPack<>+220(SB)/4, $0
-DATA hotPack<>+224(SB)/4, $1
-DATA hotPack<>+228(SB)/4, $2
-DATA hotPack<>+232(SB)/4, $3
-DATA hotPack<>+236(SB)/4, $0
-DATA hotPack<>+240(SB)/4, $0
-DATA hotPack<>+244(SB)/4, $1
-DATA hotPack<>+248(SB)/4, $2
-DATA hotPack<>+252(SB)/4, $3
-DATA hotPack<>+256(SB)/4, $0
-DATA hotPack<>+260(SB)/4, $1
-DATA hotPack<>+264(SB)/4, $2
-DATA hotPack<>+268(SB)/4, $3
-DATA hotPack<>+272(SB)/4, $4
-DATA hotPack<>+276(SB)/4, $4
-DATA hotPack<>+280(SB)/4, $4
-DATA hotPack<>+284(SB)/4, $4
-DATA hotPack<>+288(SB)/1, $0
-DATA hotPack<>+289(SB)/1, $1
-DATA hotPack<>+290(SB)/1, $1
-DATA hotPack<>+291(SB)/1, $2
-DATA hotPack<>+292(SB)/1, $1
-DATA hotPack<>+293(SB)/1, $2
-DATA hotPack<>+294(SB)/1, $2
-DATA hotPack<>+295(SB)/1, $3
-DATA hotPack<>+296(SB)/1, $1
-DATA hotPack<>+297(SB)/1, $2
-DATA hotPack<>+298(SB)/1, $2
-DATA hotPack<>+299(SB)/1, $3
-DATA hotPack<>+300(SB)/1, $2
-DATA hotPack<>+301(SB)/1, $3
-DATA hotPack<>+302(SB)/1, $3
-DATA hotPack<>+303(SB)/1, $4
-GLOBL hotPack<>(SB), RODATA|NOPTR, $304
-
 // func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner float64, base int) int
 //
 // hotCells' inner loop, four bins a time (n a multiple of 4): the box sum
 // bp−bm−ap+am in the Go expression's order, compared with inner, excluded
 // bins masked off; the hot bins (base+i) are written to hot in order and
-// their number returned. The four candidates are packed without a branch
-// (a hot bin is common in a busy band): hotPack's entry for the 4-bit mask
-// moves the hot ones to the front, all four are stored, and the count
-// advances by the mask's population. Stores stay within hot[:n].
+// their number returned. The 4-bit masks of 16 blocks are gathered in a
+// 64-bit word (no branch per block: a hot bin is common in a busy band)
+// whose set bits are then written out; the stores' addresses do not wait
+// on the compares, so the loads of the next blocks do not wait on them.
 TEXT ·hotCellsAVX2(SB), NOSPLIT, $0-80
 	MOVQ         hot+0(FP), DI
 	MOVQ         am+8(FP), R8
@@ -378,17 +285,12 @@ TEXT ·hotCellsAVX2(SB), NOSPLIT, $0-80
 	MOVQ         bm+24(FP), R10
 	MOVQ         bp+32(FP), R11
 	MOVQ         excl+40(FP), R12
-	MOVQ         n+48(FP), CX
 	VBROADCASTSD inner+56(FP), Y15
-	MOVQ         base+64(FP), AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, X13
-	LEAQ         hotPack<>(SB), R13
-	VPADDD       256(R13), X13, X13  // bins base+i … base+i+3
-	VMOVDQU      272(R13), X12       // 4, 4, 4, 4
 	VPXOR        Y14, Y14, Y14
-	XORQ         AX, AX              // i
-	XORQ         DX, DX              // hot bins written
+	XORQ         AX, AX        // i
+	XORQ         DX, DX        // hot bins written
+	XORQ         BX, BX        // first bin of the word
+	XORQ         R13, R13      // the word: bit j for bin BX+j
 
 hloop:
 	VMOVUPD   (R11)(AX*8), Y0
@@ -399,18 +301,39 @@ hloop:
 	VPMOVZXBQ (R12)(AX*1), Y2
 	VPCMPEQQ  Y14, Y2, Y2         // not excluded
 	VANDPD    Y2, Y1, Y1
-	VMOVMSKPD Y1, BX
-	MOVQ      BX, SI
-	SHLQ      $4, SI
-	VPERMILPS (R13)(SI*1), X13, X3
-	VMOVDQU   X3, (DI)(DX*4)
-	MOVBQZX   288(R13)(BX*1), SI  // population of the mask
-	ADDQ      SI, DX
-	VPADDD    X12, X13, X13
+	VMOVMSKPD Y1, SI
+	SHRQ      $4, R13
+	SHLQ      $60, SI
+	ORQ       SI, R13             // this block's bits on top
 	ADDQ      $4, AX
-	CMPQ      AX, CX
+	LEAQ      64(BX), SI
+	CMPQ      AX, SI
+	JAE       flush
+	CMPQ      AX, n+48(FP)
 	JB        hloop
-	MOVQ      DX, ret+72(FP)
+
+flush:
+	LEAQ 64(BX), CX
+	SUBQ AX, CX
+	SHRQ CX, R13               // block 0 of the word to bit 0
+
+bits:
+	TESTQ R13, R13
+	JZ    flushed
+	BSFQ  R13, SI
+	ADDQ  BX, SI
+	ADDQ  base+64(FP), SI
+	MOVL  SI, (DI)(DX*4)
+	INCQ  DX
+	LEAQ  -1(R13), SI
+	ANDQ  SI, R13              // clear the lowest set bit
+	JMP   bits
+
+flushed:
+	MOVQ AX, BX
+	CMPQ AX, n+48(FP)
+	JB   hloop
+	MOVQ DX, ret+72(FP)
 	VZEROUPPER
 	RET
 

@@ -279,45 +279,89 @@ func TestProcessAVX2MatchesGo(t *testing.T) {
 	}
 }
 
-// The kernels and their Go twins on one grid of the replay's size (200 ms
-// at 2.4 MS/s, 256 bins): bytes are the grid's float32 cells.
+// The kernels and their Go twins over one grid of the replay's geometry
+// (200 ms at 2.4 MS/s, 256 bins; 3748 frames, a multiple of 8): bytes are
+// the grid's float32 cells.
 func BenchmarkKernels(b *testing.B) {
-	const nb, nf, lo, hi = 256, 3750, 0, 256
+	const nb, nf, lo, hi = 256, 3748, 0, 256
 	r := rand.New(rand.NewPCG(1, 2))
 	p := make([]float32, nb*nf)
 	randomPower(r, p)
 	z := make([]float32, nb*nf)
 	thr := make([]float32, nb)
 	level := make([]float32, nb)
+	busy := make([]bool, nb)
+	keep := make([]int32, nb)
 	for i := range thr {
-		thr[i], level[i] = 3, 1
+		thr[i], level[i], keep[i] = 3, 1, -1
 	}
 	sum, cnt := make([]float64, nb), make([]int32, nb)
-	for _, asm := range modes() {
-		b.Run("accumulateUnder/"+modeName(asm), func(b *testing.B) {
+	w := nb + 1
+	integ := make([]float64, 5*w)
+	hot := make([]int32, 0, nb)
+	row := func(t int) []float32 { return p[t*nb : (t+1)*nb] }
+	bench := func(name string, asm bool, f func()) {
+		b.Run(name+"/"+modeName(asm), func(b *testing.B) {
 			b.SetBytes(int64(4 * nb * nf))
 			b.ReportAllocs()
 			for b.Loop() {
-				if asm {
-					accumulateUnderAVX2(&p[0], nb, nf, &thr[0], &sum[0], &cnt[0], nb)
-					continue
-				}
-				for t := 0; t < nf; t += 4 {
-					accumulateUnder4(p[t*nb:(t+1)*nb], p[(t+1)*nb:(t+2)*nb], p[(t+2)*nb:(t+3)*nb], p[(t+3)*nb:(t+4)*nb], thr, sum, cnt)
-				}
+				f()
 			}
 		})
-		b.Run("normalise/"+modeName(asm), func(b *testing.B) {
-			b.SetBytes(int64(4 * nb * nf))
-			b.ReportAllocs()
-			for b.Loop() {
+	}
+	for _, asm := range modes() {
+		bench("accumulateUnder", asm, func() {
+			if asm {
+				accumulateUnderAVX2(&p[0], nb, nf, &thr[0], &sum[0], &cnt[0], nb)
+				return
+			}
+			for t := 0; t < nf; t += 4 {
+				accumulateUnder4(row(t), row(t+1), row(t+2), row(t+3), thr, sum, cnt)
+			}
+		})
+		bench("normalise", asm, func() {
+			if asm {
+				normaliseAVX2(&z[0], &p[0], nb, nf, &level[0], nb)
+				return
+			}
+			for t := range nf {
+				normalise(z[t*nb+lo:t*nb+hi], p[t*nb+lo:t*nb+hi], level)
+			}
+		})
+		bench("sumUnder", asm, func() {
+			cut := float32(3)
+			if asm {
+				zt := make([]float32, 8*nb)
+				cut8 := [8]float32{cut, cut, cut, cut, cut, cut, cut, cut}
+				var s [8]float64
+				var n [8]int32
+				for t := 0; t < nf; t += 8 {
+					transpose8AVX2(&zt[0], &p[t*nb], nb, nb)
+					sumUnder8AVX2(&zt[0], &keep[0], &cut8, nb, &s, &n)
+				}
+				return
+			}
+			for t := 0; t < nf; t += 4 {
+				sumUnder4(row(t), row(t+1), row(t+2), row(t+3), busy, [4]float32{cut, cut, cut, cut})
+			}
+		})
+		bench("integrateRow", asm, func() {
+			for t := 0; t < nf; t += 4 {
 				if asm {
-					normaliseAVX2(&z[0], &p[0], nb, nf, &level[0], nb)
-					continue
+					integrateRows4(integ[w:], integ[:w], p[t*nb:(t+4)*nb], busy, keep, lo, hi, 1e9)
+				} else {
+					for f := range 4 {
+						integrateRow(integ[(f+1)*w:(f+2)*w], integ[f*w:(f+1)*w], row(t+f), busy, lo, hi, 1e9)
+					}
 				}
-				for t := range nf {
-					normalise(z[t*nb+lo:t*nb+hi], p[t*nb+lo:t*nb+hi], level)
-				}
+				copy(integ[:w], integ[4*w:])
+			}
+		})
+		// hotCells on rows of a real integral image: about one bin in
+		// four is hot.
+		bench("hotCells", asm, func() {
+			for t := range nf {
+				hot = hotCells(hot[:0], integ[:w], integ[4*w:], busy, lo, hi, 4, 1.0+float64(t%3)*0.01, asm)
 			}
 		})
 	}
