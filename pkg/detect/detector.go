@@ -53,27 +53,28 @@ type Detector struct {
 	looksPerCell float64
 	floorLooks   float64 // of the grid being processed
 	// scratch
-	z        []float32 // normalised power
-	integ    []float64 // integral image rows, a ring of integRingRows×(bins+1)
-	label    []int32   // 0 cold, -1 hot, -2 seed, >0 component id
-	excl     []bool    // bins the box tests leave out (wide busy runs)
-	stack    []int32
-	prof     []float64
-	prof2    []float64
-	smooth   []float64
-	comps    []component
-	boxes    []seedBox
-	hot      []int32 // one frame's hot bins
-	rowBoxes []rowBox
-	seeds    []int32   // seed cells, in index order
-	cmSum    []float64 // commonMode: per frame and sub-band, truncated sums
-	cmN      []float64 // and their counts
-	cmT      []float32 // commonMode (AVX2): eight frames, bin-major
-	cmQ      []float64 // commonMode: each frame's mean over the chosen sub-bands
-	cmQSel   []int8    // and the choice it was computed for (bits), −1 for none yet
-	keep     []int32   // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
-	thrs     thresholdCache
-	asm      bool // run the AVX2 kernels (haveAVX2)
+	z         []float32 // normalised power
+	integ     []float64 // integral image rows, a ring of integRingRows×(bins+1)
+	label     []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	excl      []bool    // bins the box tests leave out (wide busy runs)
+	stack     []int32
+	prof      []float64
+	prof2     []float64
+	smooth    []float64
+	comps     []component
+	boxes     []seedBox
+	hot       []int32 // one frame's hot bins
+	rowBoxes  []rowBox
+	seedTests []seedTest // rowBoxes for markSeedsAsm
+	seeds     []int32    // seed cells, in index order
+	cmSum     []float64  // commonMode: per frame and sub-band, truncated sums
+	cmN       []float64  // and their counts
+	cmT       []float32  // commonMode (AVX2): eight frames, bin-major
+	cmQ       []float64  // commonMode: each frame's mean over the chosen sub-bands
+	cmQSel    []int8     // and the choice it was computed for (bits), −1 for none yet
+	keep      []int32    // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
+	thrs      thresholdCache
+	asm       bool // run the AVX2 kernels (haveAVX2)
 }
 
 type component struct {
@@ -177,6 +178,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.boxes = make([]seedBox, 0, len(d.templates))
 	d.hot = make([]int32, 0, nb)
 	d.rowBoxes = make([]rowBox, 0, len(d.templates))
+	d.seedTests = make([]seedTest, 0, len(d.templates))
 	d.seeds = make([]int32, 0, nf*nb)
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
@@ -278,6 +280,21 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		clear(lr)
 		if len(d.hot) == 0 {
 			return
+		}
+		if d.asm && cap(seeds)-len(seeds) >= len(d.hot) {
+			// The boxes centred on frame t, as offsets of their rows.
+			st := d.seedTests[:0]
+			for _, bx := range boxes {
+				if t0 := t - bx.ct; t0 >= 0 && t0+bx.tw <= nf && hi-bx.fw >= lo {
+					a, b := ((t0-1)&ringMask)*w, ((t0+bx.tw-1)&ringMask)*w
+					st = append(st, seedTest{a: a, b: b, ck: bx.ck, fw: bx.fw, thr: bx.thr, kmin: lo + bx.ck, kmax: hi - bx.fw + bx.ck})
+				}
+			}
+			if len(st) > 0 {
+				n := markSeedsAsm(&d.hot[0], len(d.hot), &st[0], len(st), lo, hi, &lr[0], &seeds[len(seeds):cap(seeds)][0], t*nb, &integ[0])
+				seeds = seeds[:len(seeds)+n]
+				return
+			}
 		}
 		// The boxes centred on frame t: their rows of the integral image.
 		rb := d.rowBoxes[:0]
@@ -513,6 +530,18 @@ type rowBox struct {
 	a, b   []float64
 	ck, fw int
 	thr    float64
+}
+
+// seedTest is a rowBox as markSeedsAsm reads it: its rows as offsets in
+// the integral image's ring (no pointers: filling it per frame needs no
+// write barriers), the centre offset, width and threshold, and the bins
+// kmin…kmax it may be centred on inside the band. The field order and
+// sizes are the assembly's offsets.
+type seedTest struct {
+	a, b       int
+	ck, fw     int
+	thr        float64
+	kmin, kmax int
 }
 
 // seedsAt reports whether any of a frame's boxes centred on bin k and

@@ -54,3 +54,10 @@ func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner 
 //
 //go:noescape
 func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep *int32, n int, zClip float32, run *[4]float64)
+
+// markSeedsAsm is mark's loop over one frame's hot bins (seedsAt on each)
+// in assembly; seeds must have room for nhot. It returns the number of
+// seeds written.
+//
+//go:noescape
+func markSeedsAsm(hot *int32, nhot int, boxes *seedTest, nbox int, lo, hi int, lr *int32, seeds *int32, cell int, integ *float64) int

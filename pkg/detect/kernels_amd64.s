@@ -33,6 +33,7 @@ group:
 	LEAQ    (BX)(R8*2), R12    // row 3
 	XORQ    AX, AX             // bin
 	VMOVDQU 32(R13), Y14       // every lane
+	LEAQ    (SI)(R8*4), R14    // the next group, prefetched 128 bytes a block
 
 bins:
 	CMPQ    AX, DX
@@ -44,6 +45,9 @@ bins:
 	MOVQ    DX, AX
 
 whole:
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ       $128, R14
 	VMOVUPS (R9)(AX*4), Y15    // thresholds
 	VMOVUPD (R10)(AX*8), Y0    // sums of bins 0-3
 	VMOVUPD 32(R10)(AX*8), Y1  // sums of bins 4-7
@@ -363,8 +367,11 @@ TEXT ·integrate4AVX2(SB), NOSPLIT, $0-72
 	LEAQ         (R9)(DX*1), R10     // frame 1 (frames 2, 3: R9+2·DX, R10+2·DX)
 	VXORPD       Y12, Y12, Y12       // the runs, lanes = frames
 	SHRQ         $2, CX
+	LEAQ         (R9)(DX*4), R11     // the next four frames, prefetched 64 bytes a block
 
 ibins:
+	PREFETCHT0 (R11)
+	ADDQ       $64, R11
 	VMOVUPS   (R13), X13
 	VMOVUPS   (R9), X0
 	VMOVUPS   (R10), X1
@@ -429,4 +436,98 @@ ibins:
 	MOVQ    run+64(FP), AX
 	VMOVUPD Y12, (AX)
 	VZEROUPPER
+	RET
+
+// func markSeedsAsm(hot *int32, nhot int, boxes *seedTest, nbox int, lo, hi int, lr *int32, seeds *int32, cell int, integ *float64) int
+//
+// The seed tests of one frame's hot bins (nhot > 0, in increasing order),
+// as Process's mark does them with seedsAt: lr[k] = −1 for each hot bin k,
+// −2 when one of the boxes centred on k and inside the band sums over its
+// threshold ((b[k0+fw]−a[k0+fw])−(b[k0]−a[k0]), in that order; a and b are
+// rows of integ), and cell+k appended to seeds for those, in order.
+// Returns the number of seeds written. Box by box: the bins a box may be
+// centred on, kmin…kmax, are a run of the sorted hot bins, so the inner
+// loop has no range tests to mispredict.
+TEXT ·markSeedsAsm(SB), NOSPLIT, $0-88
+	MOVQ  hot+0(FP), SI
+	MOVQ  nhot+8(FP), CX
+	LEAQ  (SI)(CX*4), CX       // end of hot
+	MOVQ  nbox+24(FP), R9
+	IMULQ $56, R9
+	ADDQ  boxes+16(FP), R9     // end of boxes
+	MOVQ  lr+48(FP), DI
+
+mhot:
+	MOVLQSX (SI), R10
+	MOVL    $-1, (DI)(R10*4)
+	ADDQ    $4, SI
+	CMPQ    SI, CX
+	JB      mhot
+
+	MOVQ boxes+16(FP), BX
+
+mbox:
+	CMPQ  BX, R9
+	JAE   mcollect
+	MOVQ  integ+72(FP), R13
+	MOVQ  16(BX), R12          // ck
+	MOVQ  24(BX), DX           // fw
+	MOVQ  0(BX), AX
+	SUBQ  R12, AX
+	LEAQ  (R13)(AX*8), AX      // a − ck: a[k0] = AX[k]
+	LEAQ  (AX)(DX*8), R10      // a[k0+fw] = R10[k]
+	MOVQ  8(BX), R8
+	SUBQ  R12, R8
+	LEAQ  (R13)(R8*8), R8      // b − ck
+	LEAQ  (R8)(DX*8), R11      // b[k0+fw] = R11[k]
+	MOVSD 32(BX), X3           // thr
+	MOVQ  hot+0(FP), SI
+
+mcells:
+	CMPQ    SI, CX
+	JAE     mnextbox
+	MOVLQSX (SI), R12          // k
+	CMPQ    R12, 40(BX)
+	JLT     mskip              // k < kmin
+	CMPQ    R12, 48(BX)
+	JGT     mnextbox           // k > kmax, and so are the rest
+	MOVSD   (R11)(R12*8), X0
+	SUBSD   (R10)(R12*8), X0   // b[k0+fw] − a[k0+fw]
+	MOVSD   (R8)(R12*8), X1
+	SUBSD   (AX)(R12*8), X1    // b[k0] − a[k0]
+	SUBSD   X1, X0
+	UCOMISD X3, X0             // > thr: false for NaN
+	JA      mpass
+
+mskip:
+	ADDQ $4, SI
+	JMP  mcells
+
+mpass:
+	MOVL $-2, (DI)(R12*4)
+	JMP  mskip
+
+mnextbox:
+	ADDQ $56, BX
+	JMP  mbox
+
+mcollect:
+	XORQ DX, DX
+	MOVQ seeds+56(FP), R12
+	MOVQ hot+0(FP), SI
+
+mseeds:
+	MOVLQSX (SI), R10
+	CMPL    (DI)(R10*4), $-2
+	JNE     mnot
+	MOVQ    R10, R11
+	ADDQ    cell+64(FP), R11
+	MOVL    R11, (R12)(DX*4)
+	INCQ    DX
+
+mnot:
+	ADDQ $4, SI
+	CMPQ SI, CX
+	JB   mseeds
+	MOVQ DX, ret+80(FP)
 	RET

@@ -31,3 +31,7 @@ func hotCellsAVX2(hot *int32, am, ap, bm, bp *float64, excl *bool, n int, inner 
 func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep *int32, n int, zClip float32, run *[4]float64) {
 	panic("detect: no AVX2 kernels in this build")
 }
+
+func markSeedsAsm(hot *int32, nhot int, boxes *seedTest, nbox int, lo, hi int, lr *int32, seeds *int32, cell int, integ *float64) int {
+	panic("detect: no AVX2 kernels in this build")
+}
