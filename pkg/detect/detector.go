@@ -58,6 +58,7 @@ type Detector struct {
 	label     []int32   // 0 cold, -1 hot, -2 seed, >0 component id
 	excl      []bool    // bins the box tests leave out (wide busy runs)
 	stack     []int32
+	bridges   [][2]int32 // bridgeLines: the runs it bridges, first and last bin
 	prof      []float64
 	prof2     []float64
 	smooth    []float64
@@ -171,6 +172,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.label = make([]int32, nf*nb)
 	d.excl = make([]bool, nb)
 	d.stack = make([]int32, 0, nf*nb)
+	d.bridges = make([][2]int32, 0, nb)
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
@@ -225,16 +227,22 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	nb, nf := g.Bins, g.Frames
 	level, busy := st.Floor.Level, st.Floor.Busy
 	z := d.z[:nf*nb]
-	t := 0
-	if d.asm && hi-lo >= 8 {
-		normaliseAVX2(&z[lo], &g.P[lo], nb, nf, &level[lo], hi-lo)
-		t = nf
+	var excl []bool
+	cmFrom := 0 // frames whose common-mode sums are done, −1 to leave z as it is
+	if t := 0; d.asm && hi-lo >= cmBands*16 {
+		excl = d.bridgeRuns(nb, lo, hi, busy, st.Floor.Line)
+		cmFrom = d.prepareAVX2(z, g.P, nf, nb, lo, hi, level, excl)
+	} else {
+		if d.asm && hi-lo >= 8 {
+			normaliseAVX2(&z[lo], &g.P[lo], nb, nf, &level[lo], hi-lo)
+			t = nf
+		}
+		for ; t < nf; t++ {
+			normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
+		}
+		excl = d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
 	}
-	for ; t < nf; t++ {
-		normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
-	}
-	excl := d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
-	d.commonMode(z, nf, nb, lo, hi, excl)
+	d.commonMode(z, nf, nb, lo, hi, excl, cmFrom)
 	floorLooks := st.Floor.Looks()
 	d.floorLooks = floorLooks
 	zClip := float32(minClip)
@@ -314,7 +322,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	// Each frame is marked as soon as the integral rows its tests read
 	// are written, before the ring overwrites them.
 	next := 0
-	t = 1
+	t := 1
 	if d.asm && hi-lo >= 4 {
 		// Four rows at a time, t−1 a multiple of 4: contiguous in the ring.
 		keep := d.keep[:nb]
@@ -598,8 +606,17 @@ const maxBridge = 5
 // region, not two halves; the line itself is still reported by busyRuns.
 // It returns the bins the tests must still leave out: the wide busy runs.
 func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bool) []bool {
+	excl := d.bridgeRuns(nb, lo, hi, busy, lines)
+	d.bridgeFrames(z, 0, nf, nb)
+	return excl
+}
+
+// bridgeRuns finds the runs bridgeLines bridges (d.bridges) and returns
+// the bins the tests must still leave out.
+func (d *Detector) bridgeRuns(nb, lo, hi int, busy, lines []bool) []bool {
 	excl := d.excl[:nb]
 	copy(excl, busy)
+	runs := d.bridges[:0]
 	for k := lo; k < hi; k++ {
 		if !busy[k] && !lines[k] {
 			continue
@@ -609,20 +626,35 @@ func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bo
 			kB++
 		}
 		if kB-k+1 <= maxBridge && k > lo && kB < hi-1 {
-			for t := 0; t < nf; t++ {
-				zr := z[t*nb:]
-				v := (zr[k-1] + zr[kB+1]) / 2
-				for j := k; j <= kB; j++ {
-					zr[j] = v
-				}
-			}
+			runs = append(runs, [2]int32{int32(k), int32(kB)})
 			for j := k; j <= kB; j++ {
 				excl[j] = false
 			}
 		}
 		k = kB
 	}
+	d.bridges = runs
 	return excl
+}
+
+// bridgeFrames bridges the lines bridgeRuns found in frames [t0, t1) of z,
+// frame by frame. The order of the runs does not matter: a run reads the
+// bins either side of it, which no run writes (runs are maximal, so they
+// are at least a bin apart).
+func (d *Detector) bridgeFrames(z []float32, t0, t1, nb int) {
+	if len(d.bridges) == 0 {
+		return
+	}
+	for t := t0; t < t1; t++ {
+		zr := z[t*nb : (t+1)*nb]
+		for _, r := range d.bridges {
+			k, kB := int(r[0]), int(r[1])
+			v := (zr[k-1] + zr[kB+1]) / 2
+			for j := k; j <= kB; j++ {
+				zr[j] = v
+			}
+		}
+	}
 }
 
 // commonMode removes wideband level changes shared by every bin of a
@@ -636,23 +668,20 @@ func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bo
 // it) lifts only those it covers, and the whole-span mean divided about
 // 45 % of its excess away (bench detect: 2–3 dB of the 6-RB/PRACH gap).
 // Only rises are removed, at most 3 dB.
-func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
+//
+// The per-frame sums of frames before from are done already (prepareAVX2);
+// from < 0 says a frame had too few bins under the cut, and z stays as it is.
+func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool, from int) {
 	busy = busy[lo:hi]
 	width := hi - lo
-	if width < cmBands*16 {
+	if width < cmBands*16 || from < 0 {
 		return
 	}
 	row := func(t int) []float32 { return z[t*nb+lo : t*nb+hi] }
 	// Sub-band j covers [edge(j), edge(j+1)) of the searched span.
 	edge := func(j int) int { return j * width / cmBands }
 	cs, cn := d.cmSum[:cmBands*nf], d.cmN[:cmBands*nf]
-	t := 0
-	if d.asm {
-		if !d.commonSumsAVX2(z, nf, nb, lo, hi, busy) {
-			return
-		}
-		t = nf &^ 7
-	}
+	t := from
 	for ; t+4 <= nf; t += 4 {
 		// Four frames at a time: four independent sums, each in bin order
 		// as below. Nothing is written to z before the last return, so
@@ -695,6 +724,7 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		qSel[i] = -1 // not computed yet
 	}
 	var run, runN [cmBands]float64
+	sqrtOf, sqrtLooks := math.NaN(), math.NaN()
 	a, b := 0, 0
 	for t := 0; t < nf; t++ {
 		for b < nf && b <= t+w {
@@ -713,20 +743,27 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		}
 		// Sub-bands standing out from the lowest by more than cmOutlier
 		// standard deviations hold a signal: the level comes from the rest.
+		// (The builtin min is math.Min, inlined; each ratio and the square
+		// root, which changes only with the counts, are computed once.)
 		qmin, looks := math.Inf(1), math.Inf(1)
+		var ratio [cmBands]float64
 		for j := range cmBands {
 			if runN[j] >= 16 { // a sub-band nearly all busy says nothing
-				qmin = math.Min(qmin, run[j]/runN[j])
-				looks = math.Min(looks, runN[j]*d.looksPerCell)
+				ratio[j] = run[j] / runN[j]
+				qmin = min(qmin, ratio[j])
+				looks = min(looks, runN[j]*d.looksPerCell)
 			}
 		}
 		if math.IsInf(qmin, 1) {
 			continue
 		}
-		cutQ := qmin * (1 + cmOutlier/math.Sqrt(looks))
+		if looks != sqrtOf {
+			sqrtOf, sqrtLooks = looks, math.Sqrt(looks)
+		}
+		cutQ := qmin * (1 + cmOutlier/sqrtLooks)
 		var sel [cmBands]bool
 		for j := range cmBands {
-			sel[j] = runN[j] >= 16 && run[j]/runN[j] <= cutQ
+			sel[j] = runN[j] >= 16 && ratio[j] <= cutQ
 		}
 		// The mean over the window of each frame's truncated mean over the
 		// kept sub-bands (with none left out: the whole span's, as before).
@@ -772,15 +809,18 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 	}
 }
 
-// commonSumsAVX2 is commonMode's per-frame sums for the whole groups of
-// eight frames, in assembly: the eight frames are transposed once so that
-// a vector holds one bin of each, and every frame's sums still take the
-// bins in order. It reports false where commonMode returns.
-func (d *Detector) commonSumsAVX2(z []float32, nf, nb, lo, hi int, busy []bool) bool {
+// prepareAVX2 normalises the grid (normalise), bridges its lines
+// (bridgeFrames, after bridgeRuns) and computes commonMode's per-frame sums,
+// eight frames at a time while they are in cache, with the AVX2 kernels:
+// the eight frames are transposed so that a vector holds one bin of each,
+// and every frame's sums still take the bins in order. It returns the
+// number of frames summed (commonMode does the rest), or −1 where
+// commonMode returns without changing z. Needs hi−lo ≥ cmBands·16.
+func (d *Detector) prepareAVX2(z, p []float32, nf, nb, lo, hi int, level []float32, excl []bool) int {
 	width := hi - lo
 	edge := func(j int) int { return j * width / cmBands }
 	keep := d.keep[lo:hi]
-	for k, b := range busy {
+	for k, b := range excl[lo:hi] {
 		keep[k] = -1
 		if b {
 			keep[k] = 0
@@ -793,7 +833,14 @@ func (d *Detector) commonSumsAVX2(z []float32, nf, nb, lo, hi int, busy []bool) 
 	n4 := width &^ 3
 	var s [8]float64
 	var n [8]int32
-	for t := 0; t+8 <= nf; t += 8 {
+	summed := 0
+	nf8 := nf &^ 7
+	for t := 0; t < nf8; t += 8 {
+		normaliseAVX2(&z[t*nb+lo], &p[t*nb+lo], nb, 8, &level[lo], width)
+		d.bridgeFrames(z, t, t+8, nb)
+		if summed < t {
+			continue // a frame had too few bins under the cut
+		}
 		transpose8AVX2(&zt[0], &z[t*nb+lo], nb, n4)
 		for k := n4; k < width; k++ {
 			for f := range 8 {
@@ -802,11 +849,16 @@ func (d *Detector) commonSumsAVX2(z []float32, nf, nb, lo, hi int, busy []bool) 
 		}
 		sumUnder8AVX2(&zt[0], &keep[0], &cut1, width, &s, &n)
 		var cut [8]float32
+		ok := true
 		for j := range cut {
 			if n[j] < 16 {
-				return false
+				ok = false
+				break
 			}
 			cut[j] = float32(truncCut * (s[j] / float64(n[j]) / truncMeanFactor))
+		}
+		if !ok {
+			continue
 		}
 		for b := range cmBands {
 			e0, e1 := edge(b), edge(b+1)
@@ -815,8 +867,16 @@ func (d *Detector) commonSumsAVX2(z []float32, nf, nb, lo, hi int, busy []bool) 
 				cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s[j], float64(n[j])
 			}
 		}
+		summed = t + 8
 	}
-	return true
+	if nf8 < nf {
+		normaliseAVX2(&z[nf8*nb+lo], &p[nf8*nb+lo], nb, nf-nf8, &level[lo], width)
+		d.bridgeFrames(z, nf8, nf, nb)
+	}
+	if summed < nf8 {
+		return -1
+	}
+	return nf8
 }
 
 // cmBands is the number of sub-bands commonMode compares, and cmOutlier

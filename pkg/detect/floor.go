@@ -38,11 +38,18 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 		oq += 1 / float64(nf-i)
 	}
 	col := f.col[:nf]
+	// A bin's quantile is the same in every pass over this grid: it is
+	// computed once (gathering a column reads a cache line per frame).
+	clear(f.qOK[lo:hi])
 	quantile := func(k int) float32 {
+		if f.qOK[k] {
+			return f.q[k]
+		}
 		for t := range col {
 			col[t] = g.P[t*nb+k]
 		}
-		return quickselect(col, qi) / float32(oq)
+		f.q[k], f.qOK[k] = quickselect(col, qi)/float32(oq), true
+		return f.q[k]
 	}
 	for k := lo; k < hi; k++ {
 		seed := f.Level[k]
@@ -162,7 +169,9 @@ type NoiseFloor struct {
 	thr    []float32
 	sum    []float64
 	cnt    []int32
-	asm    bool // run the AVX2 kernels (haveAVX2)
+	q      []float32 // estimate: each bin's quantile over the grid
+	qOK    []bool    // and whether it is computed yet
+	asm    bool      // run the AVX2 kernels (haveAVX2)
 }
 
 // NewNoiseFloor prepares a floor for grids of the given bins and frames.
@@ -177,6 +186,8 @@ func NewNoiseFloor(bins, maxFrames int) *NoiseFloor {
 		thr:   make([]float32, bins),
 		sum:   make([]float64, bins),
 		cnt:   make([]int32, bins),
+		q:     make([]float32, bins),
+		qOK:   make([]bool, bins),
 		asm:   haveAVX2(),
 	}
 }
