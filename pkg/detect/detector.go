@@ -71,6 +71,7 @@ type Detector struct {
 	cmSum     []float64  // commonMode: per frame and sub-band, truncated sums
 	cmN       []float64  // and their counts
 	cmT       []float32  // commonMode (AVX2): eight frames, bin-major
+	cmC       []float32  // commonMode (AVX2): each frame's divisor, 0 for none (divideFrame)
 	cmQ       []float64  // commonMode: each frame's mean over the chosen sub-bands
 	cmQSel    []int8     // and the choice it was computed for (bits), −1 for none yet
 	keep      []int32    // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
@@ -180,13 +181,14 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.boxes = make([]seedBox, 0, len(d.templates))
 	d.hot = make([]int32, 0, nb)
 	d.rowBoxes = make([]rowBox, 0, len(d.templates))
-	d.seedTests = make([]seedTest, 0, len(d.templates))
+	d.seedTests = make([]seedTest, len(d.templates))
 	d.seeds = make([]int32, 0, nf*nb)
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
 	d.cmT = make([]float32, 8*nb)
 	d.keep = make([]int32, nb)
 	d.cmQ = make([]float64, nf)
+	d.cmC = make([]float32, nf)
 	d.cmQSel = make([]int8, nf)
 	d.thrs = newThresholdCache()
 	d.asm = haveAVX2()
@@ -281,6 +283,11 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		ahead = max(ahead, tp.tw-tp.tw/2)
 	}
 	seeds := d.seeds[:0] // in index order, as components takes them
+	// markSeedsAsm's boxes: what is the same for every frame.
+	tests := d.seedTests[:len(boxes)]
+	for i, bx := range boxes {
+		tests[i] = seedTest{ck: bx.ck, fw: bx.fw, thr: bx.thr, kmax: hi - bx.fw + bx.ck}
+	}
 	mark := func(t int) {
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
 		d.hot = hotCells(d.hot[:0], row(t0), row(t1), excl, lo, hi, t1-t0, hotLevel, d.asm)
@@ -289,20 +296,22 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		if len(d.hot) == 0 {
 			return
 		}
-		if d.asm && cap(seeds)-len(seeds) >= len(d.hot) {
-			// The boxes centred on frame t, as offsets of their rows.
-			st := d.seedTests[:0]
-			for _, bx := range boxes {
-				if t0 := t - bx.ct; t0 >= 0 && t0+bx.tw <= nf && hi-bx.fw >= lo {
-					a, b := ((t0-1)&ringMask)*w, ((t0+bx.tw-1)&ringMask)*w
-					st = append(st, seedTest{a: a, b: b, ck: bx.ck, fw: bx.fw, thr: bx.thr, kmin: lo + bx.ck, kmax: hi - bx.fw + bx.ck})
+		if d.asm && len(tests) > 0 && cap(seeds)-len(seeds) >= len(d.hot) {
+			// The boxes centred on frame t: their rows, field by field (a
+			// struct copied whole here stalled on store forwarding); a box
+			// reaching out of the grid gets an empty range of centres.
+			for i := range tests {
+				bx, e := &boxes[i], &tests[i]
+				e.kmin = lo + bx.ck
+				t0 := t - bx.ct
+				if t0 < 0 || t0+bx.tw > nf {
+					e.kmin, t0 = math.MaxInt, 1
 				}
+				e.a, e.b = ((t0-1)&ringMask)*w, ((t0+bx.tw-1)&ringMask)*w
 			}
-			if len(st) > 0 {
-				n := markSeedsAsm(&d.hot[0], len(d.hot), &st[0], len(st), lo, hi, &lr[0], &seeds[len(seeds):cap(seeds)][0], t*nb, &integ[0])
-				seeds = seeds[:len(seeds)+n]
-				return
-			}
+			n := markSeedsAsm(&d.hot[0], len(d.hot), &tests[0], len(tests), lo, hi, &lr[0], &seeds[len(seeds):cap(seeds)][0], t*nb, &integ[0])
+			seeds = seeds[:len(seeds)+n]
+			return
 		}
 		// The boxes centred on frame t: their rows of the integral image.
 		rb := d.rowBoxes[:0]
@@ -333,6 +342,9 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 			}
 		}
 		for ; t+3 <= nf; t += 4 {
+			for f := t - 1; f < t+3; f++ {
+				d.divideFrame(z, f, nb, lo, hi)
+			}
 			s := (t - 1) & ringMask
 			integrateRows4(integ[s*w:(s+4)*w], row(t-1), z[(t-1)*nb:(t+3)*nb], excl, keep, lo, hi, zClip)
 			for ; next+ahead <= t+3; next++ {
@@ -341,6 +353,9 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		}
 	}
 	for ; t <= nf; t++ {
+		if d.asm {
+			d.divideFrame(z, t-1, nb, lo, hi)
+		}
 		integrateRow(row(t), row(t-1), z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
 		for ; next+ahead <= t; next++ {
 			mark(next)
@@ -466,20 +481,23 @@ func integrateRows4(cur, prev []float64, z []float32, excl []bool, keep []int32,
 //go:noinline
 func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64, asm bool) []int32 {
 	const hr = 2
-	edge := func(k int) {
+	// (The edges were a closure appending to hot; captured, hot lived in
+	// memory for the whole function.)
+	edge := func(hot []int32, k int) []int32 {
 		if excl[k] {
-			return
+			return hot
 		}
 		k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
 		s := b[k1] - b[k0] - a[k1] + a[k0]
 		if s > level*float64(rows*(k1-k0)) {
 			hot = append(hot, int32(k))
 		}
+		return hot
 	}
 	e1 := min(lo+hr, hi)
 	e2 := max(e1, hi-hr)
 	for k := lo; k < e1; k++ {
-		edge(k)
+		hot = edge(hot, k)
 	}
 	if e2 > e1 {
 		inner := level * float64(rows*(2*hr+1))
@@ -503,7 +521,7 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 		}
 	}
 	for k := e2; k < hi; k++ {
-		edge(k)
+		hot = edge(hot, k)
 	}
 	return hot
 }
@@ -798,14 +816,34 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool, from
 		if !(c > 1) {
 			continue
 		}
-		zr := z[t*nb+lo : t*nb+hi]
-		if n8 := len(zr) &^ 7; d.asm && n8 > 0 {
-			divideAVX2(&zr[0], n8, c)
-			zr = zr[n8:]
+		if d.asm {
+			// Divided just before the frame is integrated, while it is in
+			// cache (divideFrame).
+			d.cmC[t] = c
+			continue
 		}
+		zr := z[t*nb+lo : t*nb+hi]
 		for k := range zr {
 			zr[k] /= c
 		}
+	}
+}
+
+// divideFrame divides frame t of z by the common level commonMode left for
+// it in cmC (0: none), and clears it.
+func (d *Detector) divideFrame(z []float32, t, nb, lo, hi int) {
+	c := d.cmC[t]
+	if c == 0 {
+		return
+	}
+	d.cmC[t] = 0
+	zr := z[t*nb+lo : t*nb+hi]
+	if n8 := len(zr) &^ 7; n8 > 0 {
+		divideAVX2(&zr[0], n8, c)
+		zr = zr[n8:]
+	}
+	for k := range zr {
+		zr[k] /= c
 	}
 }
 
