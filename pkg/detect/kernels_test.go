@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/cellwatch/cellwatch/pkg/dsp"
@@ -369,5 +370,35 @@ func BenchmarkKernels(b *testing.B) {
 				hot = hotCells(hot[:0], integ[:w], integ[4*w:], busy, lo, hi, 4, 1.0+float64(t%3)*0.01, asm)
 			}
 		})
+	}
+}
+
+// radixSelect picks the same element as quickselect (and a sort) on grid
+// columns, with ties, zeros and infinities, and declines negative and NaN
+// input.
+func TestRadixSelectMatchesQuickselect(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 7, 100, 3750} {
+		a := make([]float32, n)
+		randomPower(r, a)
+		if n > 5 {
+			a[1], a[2] = float32(math.Inf(1)), a[3] // an infinity and a tie
+		}
+		for _, k := range []int{0, n / 3, n - 1} {
+			want := slices.Clone(a)
+			slices.Sort(want)
+			got, ok := radixSelect(slices.Clone(a), k)
+			if !ok || math.Float32bits(got) != math.Float32bits(want[k]) {
+				t.Fatalf("n=%d k=%d: radixSelect %g (ok %v), want %g", n, k, got, ok, want[k])
+			}
+			if q := quickselect(slices.Clone(a), k); q != want[k] {
+				t.Fatalf("n=%d k=%d: quickselect %g, want %g", n, k, q, want[k])
+			}
+		}
+	}
+	for _, bad := range []float32{-1, float32(math.Copysign(0, -1)), float32(math.NaN())} {
+		if _, ok := radixSelect([]float32{1, bad, 2}, 1); ok {
+			t.Errorf("radixSelect accepted %g", bad)
+		}
 	}
 }
