@@ -185,7 +185,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.seeds = make([]int32, 0, nf*nb)
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
-	d.cmT = make([]float32, 8*nb)
+	d.cmT = make([]float32, 16*nb)
 	d.keep = make([]int32, nb)
 	d.cmQ = make([]float64, nf)
 	d.cmC = make([]float32, nf)
@@ -864,48 +864,83 @@ func (d *Detector) prepareAVX2(z, p []float32, nf, nb, lo, hi int, level []float
 			keep[k] = 0
 		}
 	}
-	zt := d.cmT[:8*width]
 	cs, cn := d.cmSum[:cmBands*nf], d.cmN[:cmBands*nf]
 	one := float32(truncCut * 1.0)
 	cut1 := [8]float32{one, one, one, one, one, one, one, one}
 	n4 := width &^ 3
-	var s [8]float64
-	var n [8]int32
-	summed := 0
-	nf8 := nf &^ 7
-	for t := 0; t < nf8; t += 8 {
-		normaliseAVX2(&z[t*nb+lo], &p[t*nb+lo], nb, 8, &level[lo], width)
-		d.bridgeFrames(z, t, t+8, nb)
-		if summed < t {
-			continue // a frame had too few bins under the cut
-		}
+	// transpose writes frames t…t+7 to zt, bin-major.
+	transpose := func(zt []float32, t int) {
 		transpose8AVX2(&zt[0], &z[t*nb+lo], nb, n4)
 		for k := n4; k < width; k++ {
 			for f := range 8 {
 				zt[8*k+f] = z[(t+f)*nb+lo+k]
 			}
 		}
-		sumUnder8AVX2(&zt[0], &keep[0], &cut1, width, &s, &n)
-		var cut [8]float32
-		ok := true
+	}
+	// cuts turns the sums under the first cut into each frame's cut, or
+	// reports a frame with too few bins under it.
+	cuts := func(s *[8]float64, n *[8]int32) (cut [8]float32, ok bool) {
 		for j := range cut {
 			if n[j] < 16 {
-				ok = false
-				break
+				return cut, false
 			}
 			cut[j] = float32(truncCut * (s[j] / float64(n[j]) / truncMeanFactor))
 		}
-		if !ok {
+		return cut, true
+	}
+	zt0, zt1 := d.cmT[:8*width], d.cmT[8*width:16*width]
+	var s0, s1 [8]float64
+	var n0, n1 [8]int32
+	summed := 0
+	nf8 := nf &^ 7
+	for t := 0; t < nf8; {
+		// Sixteen frames at a time (four float64 chains), eight for the last.
+		step := 8
+		if t+16 <= nf8 {
+			step = 16
+		}
+		normaliseAVX2(&z[t*nb+lo], &p[t*nb+lo], nb, step, &level[lo], width)
+		d.bridgeFrames(z, t, t+step, nb)
+		if summed < t { // a frame had too few bins under the cut
+			t += step
 			continue
 		}
-		for b := range cmBands {
-			e0, e1 := edge(b), edge(b+1)
-			sumUnder8AVX2(&zt[8*e0], &keep[e0], &cut, e1-e0, &s, &n)
-			for j := range 8 {
-				cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s[j], float64(n[j])
+		if step == 16 {
+			transpose(zt0, t)
+			transpose(zt1, t+8)
+			sumUnder16AVX2(&zt0[0], &zt1[0], &keep[0], &cut1, &cut1, width, &s0, &s1, &n0, &n1)
+			cut0, ok0 := cuts(&s0, &n0)
+			cut1b, ok1 := cuts(&s1, &n1)
+			if !ok0 || !ok1 {
+				t += step
+				continue
+			}
+			for b := range cmBands {
+				e0, e1 := edge(b), edge(b+1)
+				sumUnder16AVX2(&zt0[8*e0], &zt1[8*e0], &keep[e0], &cut0, &cut1b, e1-e0, &s0, &s1, &n0, &n1)
+				for j := range 8 {
+					cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s0[j], float64(n0[j])
+					cs[(t+8+j)*cmBands+b], cn[(t+8+j)*cmBands+b] = s1[j], float64(n1[j])
+				}
+			}
+		} else {
+			transpose(zt0, t)
+			sumUnder8AVX2(&zt0[0], &keep[0], &cut1, width, &s0, &n0)
+			cut, ok := cuts(&s0, &n0)
+			if !ok {
+				t += step
+				continue
+			}
+			for b := range cmBands {
+				e0, e1 := edge(b), edge(b+1)
+				sumUnder8AVX2(&zt0[8*e0], &keep[e0], &cut, e1-e0, &s0, &n0)
+				for j := range 8 {
+					cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s0[j], float64(n0[j])
+				}
 			}
 		}
-		summed = t + 8
+		t += step
+		summed = t
 	}
 	if nf8 < nf {
 		normaliseAVX2(&z[nf8*nb+lo], &p[nf8*nb+lo], nb, nf-nf8, &level[lo], width)

@@ -61,3 +61,9 @@ func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep
 //
 //go:noescape
 func markSeedsAsm(hot *int32, nhot int, boxes *seedTest, nbox int, lo, hi int, lr *int32, seeds *int32, cell int, integ *float64) int
+
+// sumUnder16AVX2 is sumUnder8AVX2 of two groups of eight frames, zt0 and
+// zt1, with their cuts, over the same n bins.
+//
+//go:noescape
+func sumUnder16AVX2(zt0, zt1 *float32, keep *int32, cut0, cut1 *[8]float32, n int, sum0, sum1 *[8]float64, cnt0, cnt1 *[8]int32)

@@ -531,3 +531,68 @@ mnot:
 	JB   mseeds
 	MOVQ DX, ret+80(FP)
 	RET
+
+// func sumUnder16AVX2(zt0, zt1 *float32, keep *int32, cut0, cut1 *[8]float32, n int, sum0, sum1 *[8]float64, cnt0, cnt1 *[8]int32)
+//
+// sumUnder8AVX2 of two groups of eight frames in one loop: four float64
+// chains instead of two, which halves the time the adds' latency bounds.
+TEXT ·sumUnder16AVX2(SB), NOSPLIT, $0-80
+	MOVQ    zt0+0(FP), SI
+	MOVQ    zt1+8(FP), DI
+	MOVQ    keep+16(FP), R8
+	MOVQ    cut0+24(FP), R9
+	VMOVUPS (R9), Y15
+	MOVQ    cut1+32(FP), R9
+	VMOVUPS (R9), Y14
+	MOVQ    n+40(FP), CX
+	VXORPD  Y0, Y0, Y0         // group 0: sums of frames 0-3
+	VXORPD  Y1, Y1, Y1         // frames 4-7
+	VPXOR   Y2, Y2, Y2         // counts
+	VXORPD  Y8, Y8, Y8         // group 1
+	VXORPD  Y9, Y9, Y9
+	VPXOR   Y10, Y10, Y10
+	XORQ    AX, AX
+	TESTQ   CX, CX
+	JZ      s16done
+
+s16bin:
+	VBROADCASTSS (R8)(AX*4), Y5
+	VMOVUPS      (SI), Y3
+	VCMPPS       $1, Y15, Y3, Y4 // v < cut
+	VANDPS       Y5, Y4, Y4      // and not busy
+	VANDPS       Y4, Y3, Y3
+	VPSUBD       Y4, Y2, Y2
+	VCVTPS2PD    X3, Y6
+	VEXTRACTF128 $1, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       Y6, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VMOVUPS      (DI), Y11
+	VCMPPS       $1, Y14, Y11, Y12
+	VANDPS       Y5, Y12, Y12
+	VANDPS       Y12, Y11, Y11
+	VPSUBD       Y12, Y10, Y10
+	VCVTPS2PD    X11, Y13
+	VEXTRACTF128 $1, Y11, X11
+	VCVTPS2PD    X11, Y11
+	VADDPD       Y13, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	INCQ         AX
+	CMPQ         AX, CX
+	JB           s16bin
+
+s16done:
+	MOVQ    sum0+48(FP), DI
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	MOVQ    sum1+56(FP), DI
+	VMOVUPD Y8, (DI)
+	VMOVUPD Y9, 32(DI)
+	MOVQ    cnt0+64(FP), DX
+	VMOVDQU Y2, (DX)
+	MOVQ    cnt1+72(FP), DX
+	VMOVDQU Y10, (DX)
+	VZEROUPPER
+	RET

@@ -35,3 +35,7 @@ func integrate4AVX2(cur *float64, w int, prev *float64, z *float32, nb int, keep
 func markSeedsAsm(hot *int32, nhot int, boxes *seedTest, nbox int, lo, hi int, lr *int32, seeds *int32, cell int, integ *float64) int {
 	panic("detect: no AVX2 kernels in this build")
 }
+
+func sumUnder16AVX2(zt0, zt1 *float32, keep *int32, cut0, cut1 *[8]float32, n int, sum0, sum1 *[8]float64, cnt0, cnt1 *[8]int32) {
+	panic("detect: no AVX2 kernels in this build")
+}

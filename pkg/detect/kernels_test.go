@@ -173,6 +173,22 @@ func TestAVX2KernelsMatchGo(t *testing.T) {
 				t.Fatalf("n=%d sumUnder frame %d: avx2 %g/%d, go %g/%d", n, f, s8[f], n8[f], sg, ng)
 			}
 		}
+		// Two groups of eight in one loop: frames 0-7 and 4-11.
+		zt2 := make([]float32, 8*n)
+		transpose8AVX2(&zt2[0], &p[4*nb+lo], nb, n)
+		cut2 := cut
+		cut2[3] = 1.5
+		var s16 [2][8]float64
+		var n16 [2][8]int32
+		sumUnder16AVX2(&zt[0], &zt2[0], &keep[0], &cut, &cut2, n, &s16[0], &s16[1], &n16[0], &n16[1])
+		for g, c := range [2][8]float32{cut, cut2} {
+			for f := range 8 {
+				sg, ng := sumUnder(p[(4*g+f)*nb+lo:(4*g+f)*nb+lo+n], busy, c[f])
+				if math.Float64bits(s16[g][f]) != math.Float64bits(sg) || int(n16[g][f]) != ng {
+					t.Fatalf("n=%d sumUnder16 group %d frame %d: avx2 %g/%d, go %g/%d", n, g, f, s16[g][f], n16[g][f], sg, ng)
+				}
+			}
+		}
 
 		// hotCells: two rows of an integral image five frames apart.
 		a, b := make([]float64, nb+1), make([]float64, nb+1)
