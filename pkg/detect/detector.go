@@ -484,15 +484,7 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 	// (The edges were a closure appending to hot; captured, hot lived in
 	// memory for the whole function.)
 	edge := func(hot []int32, k int) []int32 {
-		if excl[k] {
-			return hot
-		}
-		k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
-		s := b[k1] - b[k0] - a[k1] + a[k0]
-		if s > level*float64(rows*(k1-k0)) {
-			hot = append(hot, int32(k))
-		}
-		return hot
+		return hotEdge(hot, a, b, excl, lo, hi, rows, level, k)
 	}
 	e1 := min(lo+hr, hi)
 	e2 := max(e1, hi-hr)
@@ -522,6 +514,21 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 	}
 	for k := e2; k < hi; k++ {
 		hot = edge(hot, k)
+	}
+	return hot
+}
+
+// hotEdge is hotCells for a bin k within hr of the band's edges, where the
+// neighbourhood is cut at the edge.
+func hotEdge(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64, k int) []int32 {
+	const hr = 2
+	if excl[k] {
+		return hot
+	}
+	k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
+	s := b[k1] - b[k0] - a[k1] + a[k0]
+	if s > level*float64(rows*(k1-k0)) {
+		hot = append(hot, int32(k))
 	}
 	return hot
 }
