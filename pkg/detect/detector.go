@@ -53,22 +53,30 @@ type Detector struct {
 	looksPerCell float64
 	floorLooks   float64 // of the grid being processed
 	// scratch
-	z        []float32 // normalised power
-	integ    []float64 // integral image (frames+1)×(bins+1)
-	label    []int32   // 0 cold, -1 hot, -2 seed, >0 component id
-	excl     []bool    // bins the box tests leave out (wide busy runs)
-	stack    []int32
-	prof     []float64
-	prof2    []float64
-	smooth   []float64
-	comps    []component
-	boxes    []seedBox
-	hot      []int32 // one frame's hot bins
-	rowBoxes []rowBox
-	seeds    []int32   // seed cells, in index order
-	cmSum    []float64 // commonMode: per frame and sub-band, truncated sums
-	cmN      []float64 // and their counts
-	thrs     thresholdCache
+	z         []float32 // normalised power
+	integ     []float64 // integral image rows, a ring of integRingRows×(bins+1)
+	label     []int32   // 0 cold, -1 hot, -2 seed, >0 component id
+	excl      []bool    // bins the box tests leave out (wide busy runs)
+	stack     []int32
+	bridges   [][2]int32 // bridgeLines: the runs it bridges, first and last bin
+	prof      []float64
+	prof2     []float64
+	smooth    []float64
+	comps     []component
+	boxes     []seedBox
+	hot       []int32 // one frame's hot bins
+	rowBoxes  []rowBox
+	seedTests []seedTest // rowBoxes for markSeedsAsm
+	seeds     []int32    // seed cells, in index order
+	cmSum     []float64  // commonMode: per frame and sub-band, truncated sums
+	cmN       []float64  // and their counts
+	cmT       []float32  // commonMode (AVX2): eight frames, bin-major
+	cmC       []float32  // commonMode (AVX2): each frame's divisor, 0 for none (divideFrame)
+	cmQ       []float64  // commonMode: each frame's mean over the chosen sub-bands
+	cmQSel    []int8     // and the choice it was computed for (bits), −1 for none yet
+	keep      []int32    // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
+	thrs      thresholdCache
+	asm       bool // run the AVX2 kernels (haveAVX2)
 }
 
 type component struct {
@@ -97,7 +105,9 @@ type State struct {
 
 // NewState prepares per-tune state for this detector's geometry.
 func (d *Detector) NewState() *State {
-	return &State{Floor: NewNoiseFloor(d.cfg.FFTSize, d.cfg.MaxFrames)}
+	f := NewNoiseFloor(d.cfg.FFTSize, d.cfg.MaxFrames)
+	f.asm = d.asm
+	return &State{Floor: f}
 }
 
 // signal templates (domain.md §2, §5): the boxes are matched to what a
@@ -159,10 +169,11 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.looksPerCell = boxLooks(cfg.Window, cfg.FrameHop, 20, 20) / 400
 	nb, nf := cfg.FFTSize, cfg.MaxFrames
 	d.z = make([]float32, nf*nb)
-	d.integ = make([]float64, (nf+1)*(nb+1))
+	d.integ = make([]float64, integRingRows(d.templates)*(nb+1))
 	d.label = make([]int32, nf*nb)
 	d.excl = make([]bool, nb)
 	d.stack = make([]int32, 0, nf*nb)
+	d.bridges = make([][2]int32, 0, nb)
 	d.prof = make([]float64, max(nf, nb))
 	d.prof2 = make([]float64, max(nf, nb))
 	d.smooth = make([]float64, max(nf, nb))
@@ -170,10 +181,17 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.boxes = make([]seedBox, 0, len(d.templates))
 	d.hot = make([]int32, 0, nb)
 	d.rowBoxes = make([]rowBox, 0, len(d.templates))
+	d.seedTests = make([]seedTest, len(d.templates))
 	d.seeds = make([]int32, 0, nf*nb)
 	d.cmSum = make([]float64, cmBands*nf)
 	d.cmN = make([]float64, cmBands*nf)
+	d.cmT = make([]float32, 16*nb)
+	d.keep = make([]int32, nb)
+	d.cmQ = make([]float64, nf)
+	d.cmC = make([]float32, nf)
+	d.cmQSel = make([]int8, nf)
 	d.thrs = newThresholdCache()
+	d.asm = haveAVX2()
 	return d, nil
 }
 
@@ -211,11 +229,22 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 	nb, nf := g.Bins, g.Frames
 	level, busy := st.Floor.Level, st.Floor.Busy
 	z := d.z[:nf*nb]
-	for t := 0; t < nf; t++ {
-		normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
+	var excl []bool
+	cmFrom := 0 // frames whose common-mode sums are done, −1 to leave z as it is
+	if t := 0; d.asm && hi-lo >= cmBands*16 {
+		excl = d.bridgeRuns(nb, lo, hi, busy, st.Floor.Line)
+		cmFrom = d.prepareAVX2(z, g.P, nf, nb, lo, hi, level, excl)
+	} else {
+		if d.asm && hi-lo >= 8 {
+			normaliseAVX2(&z[lo], &g.P[lo], nb, nf, &level[lo], hi-lo)
+			t = nf
+		}
+		for ; t < nf; t++ {
+			normalise(z[t*nb+lo:t*nb+hi], g.P[t*nb+lo:t*nb+hi], level[lo:hi])
+		}
+		excl = d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
 	}
-	excl := d.bridgeLines(z, nf, nb, lo, hi, busy, st.Floor.Line)
-	d.commonMode(z, nf, nb, lo, hi, excl)
+	d.commonMode(z, nf, nb, lo, hi, excl, cmFrom)
 	floorLooks := st.Floor.Looks()
 	d.floorLooks = floorLooks
 	zClip := float32(minClip)
@@ -224,12 +253,16 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		tp.thr = d.thrs.threshold(tp.looks, floorLooks, d.pfa)
 		zClip = max(zClip, float32(2*tp.thr))
 	}
-	// Integral image: integ[(t)(nb+1)+k] = Σ z over frames < t, bins < k.
+	// Integral image: row t, integ[k] = Σ z over frames < t, bins < k. Only
+	// the rows the tests of the frames being marked read are kept, in a
+	// ring (slot (t−1) mod the ring's rows, so rows 4m+1…4m+4 are
+	// contiguous), small enough to stay in cache; the whole image of a long
+	// grid would be megabytes written and read back.
 	w := nb + 1
-	integ := d.integ[:(nf+1)*w]
-	for k := 0; k <= nb; k++ {
-		integ[k] = 0
-	}
+	integ := d.integ
+	ringMask := len(integ)/w - 1
+	row := func(t int) []float64 { s := (t - 1) & ringMask; return integ[s*w : (s+1)*w] }
+	clear(row(0))
 	// Hot map: cells whose 5×5 neighbourhood mean stands 1.5σ over the
 	// floor. Bursts are grown over hot cells from seeds that a matched box
 	// test put there, so the box decides "something is here" and the hot
@@ -250,19 +283,41 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		ahead = max(ahead, tp.tw-tp.tw/2)
 	}
 	seeds := d.seeds[:0] // in index order, as components takes them
+	// markSeedsAsm's boxes: what is the same for every frame.
+	tests := d.seedTests[:len(boxes)]
+	for i, bx := range boxes {
+		tests[i] = seedTest{ck: bx.ck, fw: bx.fw, thr: bx.thr, kmax: hi - bx.fw + bx.ck}
+	}
 	mark := func(t int) {
 		t0, t1 := max(0, t-hr), min(nf, t+hr+1)
-		d.hot = hotCells(d.hot[:0], integ[t0*w:(t0+1)*w], integ[t1*w:(t1+1)*w], excl, lo, hi, t1-t0, hotLevel)
+		d.hot = hotCells(d.hot[:0], row(t0), row(t1), excl, lo, hi, t1-t0, hotLevel, d.asm)
 		lr := label[t*nb : (t+1)*nb]
 		clear(lr)
 		if len(d.hot) == 0 {
+			return
+		}
+		if d.asm && len(tests) > 0 && cap(seeds)-len(seeds) >= len(d.hot) {
+			// The boxes centred on frame t: their rows, field by field (a
+			// struct copied whole here stalled on store forwarding); a box
+			// reaching out of the grid gets an empty range of centres.
+			for i := range tests {
+				bx, e := &boxes[i], &tests[i]
+				e.kmin = lo + bx.ck
+				t0 := t - bx.ct
+				if t0 < 0 || t0+bx.tw > nf {
+					e.kmin, t0 = math.MaxInt, 1
+				}
+				e.a, e.b = ((t0-1)&ringMask)*w, ((t0+bx.tw-1)&ringMask)*w
+			}
+			n := markSeedsAsm(&d.hot[0], len(d.hot), &tests[0], len(tests), lo, hi, &lr[0], &seeds[len(seeds):cap(seeds)][0], t*nb, &integ[0])
+			seeds = seeds[:len(seeds)+n]
 			return
 		}
 		// The boxes centred on frame t: their rows of the integral image.
 		rb := d.rowBoxes[:0]
 		for _, bx := range boxes {
 			if t0 := t - bx.ct; t0 >= 0 && t0+bx.tw <= nf {
-				rb = append(rb, rowBox{a: integ[t0*w : (t0+1)*w], b: integ[(t0+bx.tw)*w : (t0+bx.tw+1)*w], ck: bx.ck, fw: bx.fw, thr: bx.thr})
+				rb = append(rb, rowBox{a: row(t0), b: row(t0 + bx.tw), ck: bx.ck, fw: bx.fw, thr: bx.thr})
 			}
 		}
 		for _, k := range d.hot {
@@ -274,11 +329,34 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		}
 	}
 	// Each frame is marked as soon as the integral rows its tests read
-	// are written, while they are still in cache: a long grid's integral
-	// image is megabytes.
+	// are written, before the ring overwrites them.
 	next := 0
-	for t := 1; t <= nf; t++ {
-		integrateRow(integ[t*w:(t+1)*w], integ[(t-1)*w:t*w], z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
+	t := 1
+	if d.asm && hi-lo >= 4 {
+		// Four rows at a time, t−1 a multiple of 4: contiguous in the ring.
+		keep := d.keep[:nb]
+		for k := lo; k < hi; k++ {
+			keep[k] = -1
+			if excl[k] {
+				keep[k] = 0
+			}
+		}
+		for ; t+3 <= nf; t += 4 {
+			for f := t - 1; f < t+3; f++ {
+				d.divideFrame(z, f, nb, lo, hi)
+			}
+			s := (t - 1) & ringMask
+			integrateRows4(integ[s*w:(s+4)*w], row(t-1), z[(t-1)*nb:(t+3)*nb], excl, keep, lo, hi, zClip)
+			for ; next+ahead <= t+3; next++ {
+				mark(next)
+			}
+		}
+	}
+	for ; t <= nf; t++ {
+		if d.asm {
+			d.divideFrame(z, t-1, nb, lo, hi)
+		}
+		integrateRow(row(t), row(t-1), z[(t-1)*nb:t*nb], excl, lo, hi, zClip)
 		for ; next+ahead <= t; next++ {
 			mark(next)
 		}
@@ -341,9 +419,17 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 	for k := range c {
 		c[k] = p[k] + run
 	}
-	zs := zr[lo:hi]
-	ex := excl[lo:hi]
-	c, p = cur[lo+1:hi+1], prev[lo+1:hi+1]
+	integrateRowFrom(cur, prev, zr, excl, lo, hi, run, zClip)
+}
+
+// integrateRowFrom is integrateRow from bin from of the band [lo, hi) on,
+// with the row's sum over the bins before it, run.
+func integrateRowFrom(cur, prev []float64, zr []float32, excl []bool, from, hi int, run float64, zClip float32) {
+	nb := len(zr)
+	cur, prev = cur[:nb+1], prev[:nb+1]
+	zs := zr[from:hi]
+	ex := excl[from:hi]
+	c, p := cur[from+1:hi+1], prev[from+1:hi+1]
 	ex, c, p = ex[:len(zs)], c[:len(zs)], p[:len(zs)]
 	for k, v := range zs {
 		if ex[k] {
@@ -361,6 +447,30 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 	}
 }
 
+// integrateRows4 is integrateRow of four consecutive frames z[0:4·nb],
+// into the four integral rows cur (nb+1 elements each) after prev: the
+// band's bins in whole blocks of four in assembly (keep is −1 where excl
+// is false), the rest in Go from the runs it leaves.
+func integrateRows4(cur, prev []float64, z []float32, excl []bool, keep []int32, lo, hi int, zClip float32) {
+	nb := len(excl)
+	w := nb + 1
+	var run [4]float64
+	n4 := (hi - lo) &^ 3
+	integrate4AVX2(&cur[lo+1], w, &prev[lo+1], &z[lo], nb, &keep[lo], n4, zClip, &run)
+	for f := range 4 {
+		c := cur[f*w : (f+1)*w]
+		p := prev
+		if f > 0 {
+			p = cur[(f-1)*w : f*w]
+		}
+		c[0] = 0
+		for k := 1; k <= lo; k++ {
+			c[k] = p[k] + 0
+		}
+		integrateRowFrom(c, p, z[f*nb:(f+1)*nb], excl, lo+n4, hi, run[f], zClip)
+	}
+}
+
 // hotCells appends to hot the bins k in [lo, hi), excl left out, of one
 // frame whose 5×5 neighbourhood (cut at the band's and the grid's edges)
 // sums over level per cell. a and b are the integral image's rows at the
@@ -369,22 +479,17 @@ func integrateRow(cur, prev []float64, zr []float32, excl []bool, lo, hi int, zC
 // has no clamps and no bounds checks.
 //
 //go:noinline
-func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64) []int32 {
+func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64, asm bool) []int32 {
 	const hr = 2
-	edge := func(k int) {
-		if excl[k] {
-			return
-		}
-		k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
-		s := b[k1] - b[k0] - a[k1] + a[k0]
-		if s > level*float64(rows*(k1-k0)) {
-			hot = append(hot, int32(k))
-		}
+	// (The edges were a closure appending to hot; captured, hot lived in
+	// memory for the whole function.)
+	edge := func(hot []int32, k int) []int32 {
+		return hotEdge(hot, a, b, excl, lo, hi, rows, level, k)
 	}
 	e1 := min(lo+hr, hi)
 	e2 := max(e1, hi-hr)
 	for k := lo; k < e1; k++ {
-		edge(k)
+		hot = edge(hot, k)
 	}
 	if e2 > e1 {
 		inner := level * float64(rows*(2*hr+1))
@@ -392,7 +497,13 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 		am, ap := a[e1-hr:e2-hr], a[e1+hr+1:e2+hr+1] // a[k0], a[k1]
 		bm, bp := b[e1-hr:e2-hr], b[e1+hr+1:e2+hr+1]
 		am, ap, bm, bp = am[:len(ex)], ap[:len(ex)], bm[:len(ex)], bp[:len(ex)]
-		for i := range ex {
+		i := 0
+		if n4 := len(ex) &^ 3; asm && n4 > 0 && cap(hot)-len(hot) >= n4 {
+			c := hotCellsAVX2(&hot[len(hot):cap(hot)][0], &am[0], &ap[0], &bm[0], &bp[0], &ex[0], n4, inner, e1)
+			hot = hot[:len(hot)+c]
+			i = n4
+		}
+		for ; i < len(ex); i++ {
 			if ex[i] {
 				continue
 			}
@@ -402,9 +513,41 @@ func hotCells(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level 
 		}
 	}
 	for k := e2; k < hi; k++ {
-		edge(k)
+		hot = edge(hot, k)
 	}
 	return hot
+}
+
+// hotEdge is hotCells for a bin k within hr of the band's edges, where the
+// neighbourhood is cut at the edge.
+func hotEdge(hot []int32, a, b []float64, excl []bool, lo, hi, rows int, level float64, k int) []int32 {
+	const hr = 2
+	if excl[k] {
+		return hot
+	}
+	k0, k1 := max(lo, k-hr), min(hi, k+hr+1)
+	s := b[k1] - b[k0] - a[k1] + a[k0]
+	if s > level*float64(rows*(k1-k0)) {
+		hot = append(hot, int32(k))
+	}
+	return hot
+}
+
+// integRingRows is the number of integral-image rows Process keeps: a
+// power of two over the span of rows marking one frame reads (the hot
+// map's 5×5 box and every template's box around it) plus the rows
+// integrated ahead of it (up to four at a time).
+func integRingRows(templates []template) int {
+	const hr = 2
+	back, ahead := hr, hr+1
+	for _, tp := range templates {
+		back, ahead = max(back, tp.tw/2), max(ahead, tp.tw-tp.tw/2)
+	}
+	n := 1
+	for n < back+ahead+1+4 {
+		n *= 2
+	}
+	return n
 }
 
 // seedBox is a template's box test as Process runs it on one grid.
@@ -420,6 +563,18 @@ type rowBox struct {
 	a, b   []float64
 	ck, fw int
 	thr    float64
+}
+
+// seedTest is a rowBox as markSeedsAsm reads it: its rows as offsets in
+// the integral image's ring (no pointers: filling it per frame needs no
+// write barriers), the centre offset, width and threshold, and the bins
+// kmin…kmax it may be centred on inside the band. The field order and
+// sizes are the assembly's offsets.
+type seedTest struct {
+	a, b       int
+	ck, fw     int
+	thr        float64
+	kmin, kmax int
 }
 
 // seedsAt reports whether any of a frame's boxes centred on bin k and
@@ -476,8 +631,17 @@ const maxBridge = 5
 // region, not two halves; the line itself is still reported by busyRuns.
 // It returns the bins the tests must still leave out: the wide busy runs.
 func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bool) []bool {
+	excl := d.bridgeRuns(nb, lo, hi, busy, lines)
+	d.bridgeFrames(z, 0, nf, nb)
+	return excl
+}
+
+// bridgeRuns finds the runs bridgeLines bridges (d.bridges) and returns
+// the bins the tests must still leave out.
+func (d *Detector) bridgeRuns(nb, lo, hi int, busy, lines []bool) []bool {
 	excl := d.excl[:nb]
 	copy(excl, busy)
+	runs := d.bridges[:0]
 	for k := lo; k < hi; k++ {
 		if !busy[k] && !lines[k] {
 			continue
@@ -487,20 +651,35 @@ func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bo
 			kB++
 		}
 		if kB-k+1 <= maxBridge && k > lo && kB < hi-1 {
-			for t := 0; t < nf; t++ {
-				zr := z[t*nb:]
-				v := (zr[k-1] + zr[kB+1]) / 2
-				for j := k; j <= kB; j++ {
-					zr[j] = v
-				}
-			}
+			runs = append(runs, [2]int32{int32(k), int32(kB)})
 			for j := k; j <= kB; j++ {
 				excl[j] = false
 			}
 		}
 		k = kB
 	}
+	d.bridges = runs
 	return excl
+}
+
+// bridgeFrames bridges the lines bridgeRuns found in frames [t0, t1) of z,
+// frame by frame. The order of the runs does not matter: a run reads the
+// bins either side of it, which no run writes (runs are maximal, so they
+// are at least a bin apart).
+func (d *Detector) bridgeFrames(z []float32, t0, t1, nb int) {
+	if len(d.bridges) == 0 {
+		return
+	}
+	for t := t0; t < t1; t++ {
+		zr := z[t*nb : (t+1)*nb]
+		for _, r := range d.bridges {
+			k, kB := int(r[0]), int(r[1])
+			v := (zr[k-1] + zr[kB+1]) / 2
+			for j := k; j <= kB; j++ {
+				zr[j] = v
+			}
+		}
+	}
 }
 
 // commonMode removes wideband level changes shared by every bin of a
@@ -514,17 +693,20 @@ func (d *Detector) bridgeLines(z []float32, nf, nb, lo, hi int, busy, lines []bo
 // it) lifts only those it covers, and the whole-span mean divided about
 // 45 % of its excess away (bench detect: 2–3 dB of the 6-RB/PRACH gap).
 // Only rises are removed, at most 3 dB.
-func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
+//
+// The per-frame sums of frames before from are done already (prepareAVX2);
+// from < 0 says a frame had too few bins under the cut, and z stays as it is.
+func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool, from int) {
 	busy = busy[lo:hi]
 	width := hi - lo
-	if width < cmBands*16 {
+	if width < cmBands*16 || from < 0 {
 		return
 	}
 	row := func(t int) []float32 { return z[t*nb+lo : t*nb+hi] }
 	// Sub-band j covers [edge(j), edge(j+1)) of the searched span.
 	edge := func(j int) int { return j * width / cmBands }
 	cs, cn := d.cmSum[:cmBands*nf], d.cmN[:cmBands*nf]
-	t := 0
+	t := from
 	for ; t+4 <= nf; t += 4 {
 		// Four frames at a time: four independent sums, each in bin order
 		// as below. Nothing is written to z before the last return, so
@@ -562,7 +744,12 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		}
 	}
 	w := max(2, int(math.Round(0.25e-3/d.step)))
+	q, qSel := d.cmQ[:nf], d.cmQSel[:nf]
+	for i := range qSel {
+		qSel[i] = -1 // not computed yet
+	}
 	var run, runN [cmBands]float64
+	sqrtOf, sqrtLooks := math.NaN(), math.NaN()
 	a, b := 0, 0
 	for t := 0; t < nf; t++ {
 		for b < nf && b <= t+w {
@@ -581,39 +768,65 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 		}
 		// Sub-bands standing out from the lowest by more than cmOutlier
 		// standard deviations hold a signal: the level comes from the rest.
+		// (The builtin min is math.Min, inlined; each ratio and the square
+		// root, which changes only with the counts, are computed once.)
 		qmin, looks := math.Inf(1), math.Inf(1)
+		var ratio [cmBands]float64
 		for j := range cmBands {
 			if runN[j] >= 16 { // a sub-band nearly all busy says nothing
-				qmin = math.Min(qmin, run[j]/runN[j])
-				looks = math.Min(looks, runN[j]*d.looksPerCell)
+				ratio[j] = run[j] / runN[j]
+				qmin = min(qmin, ratio[j])
+				looks = min(looks, runN[j]*d.looksPerCell)
 			}
 		}
 		if math.IsInf(qmin, 1) {
 			continue
 		}
-		cutQ := qmin * (1 + cmOutlier/math.Sqrt(looks))
+		if looks != sqrtOf {
+			sqrtOf, sqrtLooks = looks, math.Sqrt(looks)
+		}
+		cutQ := qmin * (1 + cmOutlier/sqrtLooks)
 		var sel [cmBands]bool
 		for j := range cmBands {
-			sel[j] = runN[j] >= 16 && run[j]/runN[j] <= cutQ
+			sel[j] = runN[j] >= 16 && ratio[j] <= cutQ
 		}
 		// The mean over the window of each frame's truncated mean over the
 		// kept sub-bands (with none left out: the whole span's, as before).
+		// Each frame's mean is computed once per choice of sub-bands, not
+		// once per window holding it; a frame with none adds +0 (lvl, a sum
+		// of non-negative means, is never −0, so that changes nothing).
+		var selBits int8
+		for j := range cmBands {
+			if sel[j] {
+				selBits |= 1 << j
+			}
+		}
 		var lvl float64
 		for u := a; u < b; u++ {
-			var su, nu float64
-			for j := range cmBands {
-				if sel[j] {
-					su += cs[u*cmBands+j]
-					nu += cn[u*cmBands+j]
+			if qSel[u] != selBits {
+				var su, nu float64
+				for j := range cmBands {
+					if sel[j] {
+						su += cs[u*cmBands+j]
+						nu += cn[u*cmBands+j]
+					}
+				}
+				qSel[u], q[u] = selBits, 0
+				if nu > 0 {
+					q[u] = su / nu
 				}
 			}
-			if nu > 0 {
-				lvl += su / nu
-			}
+			lvl += q[u]
 		}
 		lvl /= float64(b-a) * truncMeanFactor
 		c := float32(math.Min(2, lvl))
 		if !(c > 1) {
+			continue
+		}
+		if d.asm {
+			// Divided just before the frame is integrated, while it is in
+			// cache (divideFrame).
+			d.cmC[t] = c
 			continue
 		}
 		zr := z[t*nb+lo : t*nb+hi]
@@ -621,6 +834,129 @@ func (d *Detector) commonMode(z []float32, nf, nb, lo, hi int, busy []bool) {
 			zr[k] /= c
 		}
 	}
+}
+
+// divideFrame divides frame t of z by the common level commonMode left for
+// it in cmC (0: none), and clears it.
+func (d *Detector) divideFrame(z []float32, t, nb, lo, hi int) {
+	c := d.cmC[t]
+	if c == 0 {
+		return
+	}
+	d.cmC[t] = 0
+	zr := z[t*nb+lo : t*nb+hi]
+	if n8 := len(zr) &^ 7; n8 > 0 {
+		divideAVX2(&zr[0], n8, c)
+		zr = zr[n8:]
+	}
+	for k := range zr {
+		zr[k] /= c
+	}
+}
+
+// prepareAVX2 normalises the grid (normalise), bridges its lines
+// (bridgeFrames, after bridgeRuns) and computes commonMode's per-frame sums,
+// eight frames at a time while they are in cache, with the AVX2 kernels:
+// the eight frames are transposed so that a vector holds one bin of each,
+// and every frame's sums still take the bins in order. It returns the
+// number of frames summed (commonMode does the rest), or −1 where
+// commonMode returns without changing z. Needs hi−lo ≥ cmBands·16.
+func (d *Detector) prepareAVX2(z, p []float32, nf, nb, lo, hi int, level []float32, excl []bool) int {
+	width := hi - lo
+	edge := func(j int) int { return j * width / cmBands }
+	keep := d.keep[lo:hi]
+	for k, b := range excl[lo:hi] {
+		keep[k] = -1
+		if b {
+			keep[k] = 0
+		}
+	}
+	cs, cn := d.cmSum[:cmBands*nf], d.cmN[:cmBands*nf]
+	one := float32(truncCut * 1.0)
+	cut1 := [8]float32{one, one, one, one, one, one, one, one}
+	n4 := width &^ 3
+	// transpose writes frames t…t+7 to zt, bin-major.
+	transpose := func(zt []float32, t int) {
+		transpose8AVX2(&zt[0], &z[t*nb+lo], nb, n4)
+		for k := n4; k < width; k++ {
+			for f := range 8 {
+				zt[8*k+f] = z[(t+f)*nb+lo+k]
+			}
+		}
+	}
+	// cuts turns the sums under the first cut into each frame's cut, or
+	// reports a frame with too few bins under it.
+	cuts := func(s *[8]float64, n *[8]int32) (cut [8]float32, ok bool) {
+		for j := range cut {
+			if n[j] < 16 {
+				return cut, false
+			}
+			cut[j] = float32(truncCut * (s[j] / float64(n[j]) / truncMeanFactor))
+		}
+		return cut, true
+	}
+	zt0, zt1 := d.cmT[:8*width], d.cmT[8*width:16*width]
+	var s0, s1 [8]float64
+	var n0, n1 [8]int32
+	summed := 0
+	nf8 := nf &^ 7
+	for t := 0; t < nf8; {
+		// Sixteen frames at a time (four float64 chains), eight for the last.
+		step := 8
+		if t+16 <= nf8 {
+			step = 16
+		}
+		normaliseAVX2(&z[t*nb+lo], &p[t*nb+lo], nb, step, &level[lo], width)
+		d.bridgeFrames(z, t, t+step, nb)
+		if summed < t { // a frame had too few bins under the cut
+			t += step
+			continue
+		}
+		if step == 16 {
+			transpose(zt0, t)
+			transpose(zt1, t+8)
+			sumUnder16AVX2(&zt0[0], &zt1[0], &keep[0], &cut1, &cut1, width, &s0, &s1, &n0, &n1)
+			cut0, ok0 := cuts(&s0, &n0)
+			cut1b, ok1 := cuts(&s1, &n1)
+			if !ok0 || !ok1 {
+				t += step
+				continue
+			}
+			for b := range cmBands {
+				e0, e1 := edge(b), edge(b+1)
+				sumUnder16AVX2(&zt0[8*e0], &zt1[8*e0], &keep[e0], &cut0, &cut1b, e1-e0, &s0, &s1, &n0, &n1)
+				for j := range 8 {
+					cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s0[j], float64(n0[j])
+					cs[(t+8+j)*cmBands+b], cn[(t+8+j)*cmBands+b] = s1[j], float64(n1[j])
+				}
+			}
+		} else {
+			transpose(zt0, t)
+			sumUnder8AVX2(&zt0[0], &keep[0], &cut1, width, &s0, &n0)
+			cut, ok := cuts(&s0, &n0)
+			if !ok {
+				t += step
+				continue
+			}
+			for b := range cmBands {
+				e0, e1 := edge(b), edge(b+1)
+				sumUnder8AVX2(&zt0[8*e0], &keep[e0], &cut, e1-e0, &s0, &n0)
+				for j := range 8 {
+					cs[(t+j)*cmBands+b], cn[(t+j)*cmBands+b] = s0[j], float64(n0[j])
+				}
+			}
+		}
+		t += step
+		summed = t
+	}
+	if nf8 < nf {
+		normaliseAVX2(&z[nf8*nb+lo], &p[nf8*nb+lo], nb, nf-nf8, &level[lo], width)
+		d.bridgeFrames(z, nf8, nf, nb)
+	}
+	if summed < nf8 {
+		return -1
+	}
+	return nf8
 }
 
 // cmBands is the number of sub-bands commonMode compares, and cmOutlier

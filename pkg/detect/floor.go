@@ -38,12 +38,20 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 		oq += 1 / float64(nf-i)
 	}
 	col := f.col[:nf]
+	// A bin's quantile is the same in every pass over this grid: it is
+	// computed once (gathering a column reads a cache line per frame).
+	clear(f.qOK[lo:hi])
 	quantile := func(k int) float32 {
+		if f.qOK[k] {
+			return f.q[k]
+		}
 		for t := range col {
 			col[t] = g.P[t*nb+k]
 		}
-		return quickselect(col, qi) / float32(oq)
+		f.q[k], f.qOK[k] = quickselect(col, qi)/float32(oq), true
+		return f.q[k]
 	}
+	f.quantiles(g, lo, hi, qi, oq, func(k int) bool { return f.Visits == 0 || f.Level[k] <= 0 })
 	for k := lo; k < hi; k++ {
 		seed := f.Level[k]
 		if f.Visits == 0 || seed <= 0 {
@@ -56,12 +64,18 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 		clear(f.cnt[lo:hi])
 		row := func(t int) []float32 { return g.P[t*nb+lo : t*nb+hi] }
 		t := 0
+		if nf4 := nf &^ 3; f.asm && hi-lo >= 8 && nf4 > 0 {
+			// Whole groups of four frames in assembly.
+			accumulateUnderAVX2(&g.P[lo], nb, nf4, &f.thr[lo], &f.sum[lo], &f.cnt[lo], hi-lo)
+			t = nf4
+		}
 		for ; t+4 <= nf; t += 4 {
 			accumulateUnder4(row(t), row(t+1), row(t+2), row(t+3), f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi])
 		}
 		for ; t < nf; t++ {
 			accumulateUnder(row(t), f.thr[lo:hi], f.sum[lo:hi], f.cnt[lo:hi])
 		}
+		f.quantiles(g, lo, hi, qi, oq, func(k int) bool { return 2*int(f.cnt[k]) < nf })
 		for k := lo; k < hi; k++ {
 			if 2*int(f.cnt[k]) < nf {
 				f.est[k] = quantile(k)
@@ -70,6 +84,52 @@ func (f *NoiseFloor) estimate(g *dsp.Grid, lo, hi int) {
 			}
 			f.thr[k] = truncCut * f.est[k]
 		}
+	}
+}
+
+// quantileBatch is how many bins' columns quantiles gathers in one walk
+// down the grid.
+const quantileBatch = 4
+
+// quantiles computes (into q and qOK) the quantile estimate's quantile of
+// every bin of [lo, hi) that want picks and that has none yet, exactly as
+// estimate's quantile does, but gathering the columns of up to
+// quantileBatch bins in one walk down the grid: a column alone reads a
+// cache line per frame, and the bins that need one sit side by side (a
+// carrier, a spur).
+func (f *NoiseFloor) quantiles(g *dsp.Grid, lo, hi, qi int, oq float64, want func(k int) bool) {
+	nb, nf := g.Bins, g.Frames
+	var ks [quantileBatch]int
+	n := 0
+	flush := func() {
+		for t := range nf {
+			row := g.P[t*nb : (t+1)*nb]
+			for i, k := range ks[:n] {
+				f.cols[i*nf+t] = row[k]
+			}
+		}
+		for i, k := range ks[:n] {
+			col := f.cols[i*nf : (i+1)*nf]
+			v, ok := radixSelect(col, qi)
+			if !ok {
+				v = quickselect(col, qi)
+			}
+			f.q[k], f.qOK[k] = v/float32(oq), true
+		}
+		n = 0
+	}
+	for k := lo; k < hi; k++ {
+		if f.qOK[k] || !want(k) {
+			continue
+		}
+		ks[n] = k
+		n++
+		if n == quantileBatch {
+			flush()
+		}
+	}
+	if n > 0 {
+		flush()
 	}
 }
 
@@ -157,6 +217,10 @@ type NoiseFloor struct {
 	thr    []float32
 	sum    []float64
 	cnt    []int32
+	cols   []float32 // quantiles: quantileBatch columns
+	q      []float32 // estimate: each bin's quantile over the grid
+	qOK    []bool    // and whether it is computed yet
+	asm    bool      // run the AVX2 kernels (haveAVX2)
 }
 
 // NewNoiseFloor prepares a floor for grids of the given bins and frames.
@@ -171,6 +235,10 @@ func NewNoiseFloor(bins, maxFrames int) *NoiseFloor {
 		thr:   make([]float32, bins),
 		sum:   make([]float64, bins),
 		cnt:   make([]int32, bins),
+		cols:  make([]float32, quantileBatch*maxFrames),
+		q:     make([]float32, bins),
+		qOK:   make([]bool, bins),
+		asm:   haveAVX2(),
 	}
 }
 
@@ -290,6 +358,44 @@ func crossReference(est, scratch []float32) float32 {
 	s := scratch[:len(est)]
 	copy(s, est)
 	return quickselect(s, len(s)/4)
+}
+
+// radixSelect returns the k-th smallest element of a, reordering a, when
+// every element is +0 or more (the bits of such floats sort as the
+// values): byte by byte from the top, it counts the elements per byte
+// value, keeps those in the bucket holding the k-th, and goes on with
+// them. Four passes without a data-dependent branch, several times
+// faster than quickselect on a grid column; the k-th smallest is one
+// value, so both return the same. ok is false (a unchanged) if an element
+// is negative (−0 included) or NaN.
+func radixSelect(a []float32, k int) (v float32, ok bool) {
+	for _, x := range a {
+		if math.Float32bits(x) > 0x7f800000 { // sign bit set, or NaN
+			return 0, false
+		}
+	}
+	n := len(a)
+	for shift := 24; shift >= 0; shift -= 8 {
+		var hist [256]int
+		for _, x := range a[:n] {
+			hist[math.Float32bits(x)>>shift&255]++
+		}
+		b := 0
+		for ; k >= hist[b]; b++ {
+			k -= hist[b]
+		}
+		m := 0
+		for _, x := range a[:n] {
+			a[m] = x
+			in := 0
+			if math.Float32bits(x)>>shift&255 == uint32(b) {
+				in = 1
+			}
+			m += in
+		}
+		n = m
+	}
+	return a[0], true
 }
 
 // quickselect returns the k-th smallest element of a, reordering a.
