@@ -49,6 +49,7 @@ type STFT struct {
 	fs      float64
 	win     []float64
 	win32   []float32 // win as float32, for the FFT
+	winCU8  []float32 // win over 127.5: cu8's full scale folded into the window
 	scale   float32
 	fft     *batchFFT
 	col     []int32   // grid column of each FFT output position (bit reversal and fftshift)
@@ -77,18 +78,19 @@ func newSTFT(n int, fs float64, maxSamples int, asm bool) (*STFT, error) {
 		return nil, err
 	}
 	w := Hann(n)
-	w32 := make([]float32, n)
+	w32, wCU8 := make([]float32, n), make([]float32, n)
 	var s2 float64
 	for i, v := range w {
 		s2 += v * v
 		w32[i] = float32(v)
+		wCU8[i] = float32(v / 127.5)
 	}
 	col := make([]int32, n)
 	for p, k := range f.rev {
 		col[p] = (k + int32(n/2)) % int32(n) // negative frequencies first
 	}
 	return &STFT{
-		n: n, hop: n / 2, fs: fs, win: w, win32: w32,
+		n: n, hop: n / 2, fs: fs, win: w, win32: w32, winCU8: wCU8,
 		scale:   float32(1 / s2),
 		fft:     f,
 		col:     col,
@@ -134,7 +136,6 @@ func (s *STFT) Compute(g *Grid, x []complex64) {
 		rows = g.capFrames
 	}
 	g.Frames = rows
-	n, sc := s.n, s.scale
 	// Eight frames at a time through the batched FFT; in a last partial
 	// batch the missing lanes repeat the first frame and are not stored.
 	for t := 0; t < rows; t += lanes {
@@ -147,17 +148,45 @@ func (s *STFT) Compute(g *Grid, x []complex64) {
 			}
 		}
 		s.fft.transformComplex(x, &offs, s.win32)
-		s.fft.powerStore(s.pw)
-		rowsP := g.P[t*n : (t+valid)*n]
-		if valid == lanes && s.fft.asm {
-			scatterRowsAVX2(&rowsP[0], &s.pw[0], &s.col[0], n, sc)
-			continue
-		}
-		for p, c := range s.col {
-			src := (*[lanes]float32)(s.pw[lanes*p:])
-			for l := 0; l < valid; l++ {
-				rowsP[l*n+int(c)] = src[l] * sc
+		s.store(g, t, valid)
+	}
+}
+
+// ComputeCU8 is Compute on interleaved cu8 I/Q (rtl-sdr offset binary),
+// converted inside the FFT's first pass: the same spectrogram as
+// converting to complex64 first, to float32 rounding (the scale is folded
+// into the window), with one pass over the samples less.
+func (s *STFT) ComputeCU8(g *Grid, iq []byte) {
+	rows := min(framesFor(len(iq)/2, s.n, s.hop), g.capFrames)
+	g.Frames = rows
+	for t := 0; t < rows; t += lanes {
+		valid := min(lanes, rows-t)
+		var offs [lanes]int32
+		for l := range offs {
+			offs[l] = int32(2 * t * s.hop)
+			if l < valid {
+				offs[l] = int32(2 * (t + l) * s.hop)
 			}
+		}
+		s.fft.transformCU8(iq, &offs, s.winCU8)
+		s.store(g, t, valid)
+	}
+}
+
+// store finishes the batch of frames t..t+valid-1 into g: |X|², scaled, in
+// grid column order.
+func (s *STFT) store(g *Grid, t, valid int) {
+	n, sc := s.n, s.scale
+	s.fft.powerStore(s.pw)
+	rowsP := g.P[t*n : (t+valid)*n]
+	if valid == lanes && s.fft.asm {
+		scatterRowsAVX2(&rowsP[0], &s.pw[0], &s.col[0], n, sc)
+		return
+	}
+	for p, c := range s.col {
+		src := (*[lanes]float32)(s.pw[lanes*p:])
+		for l := 0; l < valid; l++ {
+			rowsP[l*n+int(c)] = src[l] * sc
 		}
 	}
 }

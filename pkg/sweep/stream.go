@@ -10,6 +10,7 @@ import (
 
 	"github.com/cellwatch/cellwatch/pkg/bands"
 	"github.com/cellwatch/cellwatch/pkg/detect"
+	"github.com/cellwatch/cellwatch/pkg/iq"
 	"github.com/cellwatch/cellwatch/pkg/source"
 )
 
@@ -81,6 +82,9 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 		ems = ems[:0]
 	}
 	bps := info.Format.BytesPerSample()
+	// cu8, every RTL-SDR recording, is converted inside the FFT's first
+	// pass: the samples stay bytes, carried over as bytes.
+	cu8 := info.Format == iq.CU8
 	var (
 		have      int   // samples buffered in c.x
 		base      int64 // stream index of c.x[0]
@@ -92,6 +96,9 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 		// Fill the buffer.
 		want := len(c.x) - have
 		raw := c.raw[:want*bps]
+		if cu8 {
+			raw = c.raw[have*bps : len(c.x)*bps]
+		}
 		got := 0
 		for got < len(raw) {
 			m, err := src.Read(ctx, raw[got:])
@@ -104,7 +111,10 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 				break
 			}
 		}
-		ns := c.conv.Convert(c.x[have:], raw[:got-got%bps])
+		ns := got / bps
+		if !cu8 {
+			ns = c.conv.Convert(c.x[have:], raw[:got-got%bps])
+		}
 		have += ns
 		done += int64(ns)
 		last := readErr != nil
@@ -114,7 +124,11 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 			}
 			break
 		}
-		c.stft.Compute(c.grid, c.x[:have])
+		if cu8 {
+			c.stft.ComputeCU8(c.grid, c.raw[:have*bps])
+		} else {
+			c.stft.Compute(c.grid, c.x[:have])
+		}
 		frames := c.grid.Frames
 		cut := frames
 		if !last {
@@ -131,7 +145,11 @@ func Stream(ctx context.Context, src source.Source, cfg StreamConfig, emit func(
 		if last {
 			keep = have
 		}
-		copy(c.x, c.x[keep:have])
+		if cu8 {
+			copy(c.raw, c.raw[keep*bps:have*bps])
+		} else {
+			copy(c.x, c.x[keep:have])
+		}
 		have -= keep
 		base += int64(keep)
 		continues = true
