@@ -26,10 +26,12 @@ func (d *daemon) publishHop(r *receiver, h *sweep.HopReport) {
 	if r.fullDBm != r.fullDBm { // NaN: uncalibrated
 		unit = "dBFS"
 	}
+	// The spectrum copies the levels: r.spectrum is reused hop after hop.
+	sp := &r.spectrum
 	d.spectrum.Update(server.HopLevel{
 		Device: r.cfg.Name, Band: h.Hop.Band, CenterHz: h.Hop.CenterHz, LowHz: h.Hop.LowHz, HighHz: h.Hop.HighHz,
-		Unit: unit, Floor: server.Level(r.dBm(h.FloorDBFS)), Peak: server.Level(r.dBm(h.PeakDBFS)),
-		Occupancy: h.Occupancy, Time: h.Wall, Bins: hopBins(r, h),
+		Unit: unit, Floor: sp.level(&sp.floor, r.dBm(h.FloorDBFS)), Peak: sp.level(&sp.peak, r.dBm(h.PeakDBFS)),
+		Occupancy: h.Occupancy, Time: h.Wall, Bins: hopBins(&sp.bins, r, h),
 	})
 	// The band's blind flag exists (at 0) from its first hop on, so that
 	// dashboards and rules see every swept band; the tamper detector sets it.
@@ -37,17 +39,33 @@ func (d *daemon) publishHop(r *receiver, h *sweep.HopReport) {
 	d.notify.hop(r.cfg.Name, time.Now())
 }
 
-// hopBins copies the hop's per-bin levels (the sweeper reuses its buffers)
-// in the receiver's unit.
-func hopBins(r *receiver, h *sweep.HopReport) *server.HopBins {
+// hopScratch holds one receiver's hop levels while server.Spectrum copies
+// them: reused for every hop, so publishing allocates nothing.
+type hopScratch struct {
+	floor, peak float64
+	bins        server.HopBins
+}
+
+// level is server.Level without the allocation: v in *at, or nil.
+func (hopScratch) level(at *float64, v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	*at = v
+	return at
+}
+
+// hopBins converts the hop's per-bin levels (the sweeper reuses its
+// buffers) to the receiver's unit, into b.
+func hopBins(b *server.HopBins, r *receiver, h *sweep.HopReport) *server.HopBins {
 	if len(h.PeakBins) == 0 {
 		return nil
 	}
-	b := &server.HopBins{FirstHz: h.FirstBinHz, StepHz: h.BinHz,
-		Floor: make(server.Levels, len(h.FloorBins)), Peak: make(server.Levels, len(h.PeakBins))}
+	b.FirstHz, b.StepHz = h.FirstBinHz, h.BinHz
+	b.Floor, b.Peak = b.Floor[:0], b.Peak[:0]
 	for k := range h.FloorBins {
-		b.Floor[k] = r.dBm(10 * math.Log10(float64(h.FloorBins[k])))
-		b.Peak[k] = r.dBm(10 * math.Log10(float64(h.PeakBins[k])))
+		b.Floor = append(b.Floor, r.dBm(10*math.Log10(float64(h.FloorBins[k]))))
+		b.Peak = append(b.Peak, r.dBm(10*math.Log10(float64(h.PeakBins[k]))))
 	}
 	return b
 }

@@ -27,8 +27,13 @@ func runRTLTCPServe(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 0, "with --from=sim: random seed (default: the scene's)")
 	rate := fs.Float64("sample-rate", config.DefaultSampleRate, "with --from=sim: sample rate, Hz")
 	realtime := fs.Bool("realtime", true, "deliver at the sample rate like a dongle, dropping the oldest data when the client is slow (false: as fast as the client reads)")
+	buffer := fs.Int("buffer", rtltcp.DefaultBuffer, "with --realtime: bytes captured and sent at a time (rtl_tcp sends librtlsdr's 256 KiB USB buffers)")
 	if rc := parseFlags(fs, args, stderr); rc >= 0 {
 		return rc
+	}
+	if *buffer < 2 || *buffer > 64<<20 {
+		fmt.Fprintf(stderr, "cellwatch rtltcp-serve: --buffer %d: want 2 bytes to 64 MiB\n", *buffer)
+		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "cellwatch rtltcp-serve: unexpected argument %q\n", fs.Arg(0))
@@ -67,7 +72,7 @@ func runRTLTCPServe(args []string, stdout, stderr io.Writer) int {
 	}
 	defer src.Close()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv, err := rtltcp.NewServer(rtltcp.ServerConfig{Addr: *addr, Source: src, Realtime: *realtime, Logger: log})
+	srv, err := rtltcp.NewServer(rtltcp.ServerConfig{Addr: *addr, Source: src, Realtime: *realtime, Buffer: *buffer, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "cellwatch rtltcp-serve: %v\n", err)
 		return exitError

@@ -125,6 +125,8 @@ type receiver struct {
 	lastFreq   float64 // tune of the last hop, to count real retunes
 	fullDBm    float64 // input power at full scale; NaN: uncalibrated
 
+	spectrum hopScratch // the sweeper goroutine's, for publishHop
+
 	// anchor maps stream time to wall time: the stream time and wall time
 	// of the latest dwell (or chunk). Emissions close after the dwell that
 	// ends them, so the offsets are small and never reach into the future.

@@ -75,7 +75,15 @@ func Level(v float64) *float64 {
 // sweep side updates a hop after each dwell, the API reads a copy.
 type Spectrum struct {
 	mu   sync.Mutex
-	hops map[spectrumKey]HopLevel
+	hops map[spectrumKey]*spectrumEntry
+}
+
+// spectrumEntry is a hop's latest level in storage of its own, rewritten
+// in place by each Update: a sweep allocates nothing per dwell here.
+type spectrumEntry struct {
+	h           HopLevel
+	floor, peak float64
+	bins        HopBins
 }
 
 type spectrumKey struct {
@@ -84,13 +92,32 @@ type spectrumKey struct {
 }
 
 // NewSpectrum makes an empty spectrum.
-func NewSpectrum() *Spectrum { return &Spectrum{hops: map[spectrumKey]HopLevel{}} }
+func NewSpectrum() *Spectrum { return &Spectrum{hops: map[spectrumKey]*spectrumEntry{}} }
 
-// Update replaces the hop's previous level.
+// Update replaces the hop's previous level. It copies what h points to
+// (Floor, Peak, Bins), so the caller may reuse those for the next hop.
 func (s *Spectrum) Update(h HopLevel) {
 	s.mu.Lock()
-	s.hops[spectrumKey{h.Device, h.LowHz}] = h
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	k := spectrumKey{h.Device, h.LowHz}
+	e := s.hops[k]
+	if e == nil {
+		e = &spectrumEntry{}
+		s.hops[k] = e
+	}
+	e.h = h
+	if h.Floor != nil {
+		e.floor, e.h.Floor = *h.Floor, &e.floor
+	}
+	if h.Peak != nil {
+		e.peak, e.h.Peak = *h.Peak, &e.peak
+	}
+	if h.Bins != nil {
+		e.bins.FirstHz, e.bins.StepHz = h.Bins.FirstHz, h.Bins.StepHz
+		e.bins.Floor = append(e.bins.Floor[:0], h.Bins.Floor...)
+		e.bins.Peak = append(e.bins.Peak[:0], h.Bins.Peak...)
+		e.h.Bins = &e.bins
+	}
 }
 
 // Hops returns the hops of device and band ("" for all), by device then
@@ -98,10 +125,21 @@ func (s *Spectrum) Update(h HopLevel) {
 func (s *Spectrum) Hops(device, band string, bins bool) []HopLevel {
 	s.mu.Lock()
 	out := make([]HopLevel, 0, len(s.hops))
-	for _, h := range s.hops {
+	for _, e := range s.hops {
+		h := e.h
 		if (device == "" || h.Device == device) && (band == "" || h.Band == band) {
-			if !bins {
+			// Copies: Update rewrites the entry's storage in place.
+			if h.Floor != nil {
+				h.Floor = Level(*h.Floor)
+			}
+			if h.Peak != nil {
+				h.Peak = Level(*h.Peak)
+			}
+			if !bins || h.Bins == nil {
 				h.Bins = nil
+			} else {
+				h.Bins = &HopBins{FirstHz: h.Bins.FirstHz, StepHz: h.Bins.StepHz,
+					Floor: slices.Clone(h.Bins.Floor), Peak: slices.Clone(h.Bins.Peak)}
 			}
 			out = append(out, h)
 		}

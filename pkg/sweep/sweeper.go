@@ -67,16 +67,23 @@ type SweepReport struct {
 // Sweeper runs one source over its hops: tune, discard the settle time,
 // dwell, detect; hop after hop, pass after pass.
 type Sweeper struct {
-	src                 source.Source
-	cfg                 SweeperConfig
-	c                   *chain
-	states              []*detect.State
-	tracker             *detect.Tracker
-	fs                  float64
-	samples             int64 // samples read so far: the stream clock
-	discard             []byte
+	src     source.Source
+	cfg     SweeperConfig
+	c       *chain
+	states  []*detect.State
+	tracker *detect.Tracker
+	fs      float64
+	samples int64 // samples read so far: the stream clock
+	// visit receives the end of the settle time and the dwell in one Read:
+	// one wake-up (one USB transfer, one run of TCP reads) per hop rather
+	// than one for the settle and one for the dwell. tail is how many of
+	// its bytes are settle; a settle longer than maxSettleTail is read
+	// into it and dropped first.
+	visit               []byte
+	tail                int
 	levels              []float64
 	floorBins, peakBins []float32
+	report              HopReport // handed to the Observer, rewritten every hop
 }
 
 // NewSweeper checks the source against the plan and prepares buffers.
@@ -110,10 +117,13 @@ func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name(), err)
 	}
+	bps := info.Format.BytesPerSample()
+	tail := min(int(cfg.Settle.Seconds()*fs)*bps, maxSettleTail)
 	s := &Sweeper{
 		src: src, cfg: cfg, c: c, fs: fs,
 		tracker:   detect.NewTracker(trackerConfig(cfg.Plan, cfg.Gap.Seconds())),
-		discard:   make([]byte, 64<<10),
+		visit:     make([]byte, tail+len(c.raw)),
+		tail:      tail,
 		levels:    make([]float64, c.stft.Size()),
 		floorBins: make([]float32, c.stft.Size()),
 		peakBins:  make([]float32, c.stft.Size()),
@@ -125,12 +135,17 @@ func NewSweeper(src source.Source, cfg SweeperConfig) (*Sweeper, error) {
 }
 
 // Observer receives what the sweeper produces. Calls come from the
-// sweeper's goroutine, in order.
+// sweeper's goroutine, in order. The *HopReport and everything it points
+// to are the sweeper's, rewritten every hop: copy what you keep.
 type Observer interface {
 	Hop(r *HopReport)
 	Sweep(r SweepReport)
 	Emission(e detect.Emission)
 }
+
+// maxSettleTail bounds the settle bytes read together with a dwell: 256 KiB
+// is librtlsdr's USB buffer, 55 ms at 2.4 MS/s.
+const maxSettleTail = 256 << 10
 
 // StallTimeout is how long a dwell may overrun its own length before the
 // receiver is declared stalled (a dongle that stopped streaming, an
@@ -160,24 +175,30 @@ func (s *Sweeper) Run(ctx context.Context, obs Observer) error {
 		s.deliver(obs, s.tracker.FlushAll(ems[:0]))
 	}()
 	grace := s.cfg.Settle + s.cfg.Dwell + StallTimeout
+	// A hop is not interrupted by ctx, only bounded by the grace. One
+	// context and one timer, re-armed per hop, serve every hop: a stall
+	// ends the run, so the context never needs to be reset.
+	hctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	stall := time.AfterFunc(grace, stop)
+	stall.Stop()
+	defer stall.Stop()
 	for {
 		start := time.Now()
 		for _, i := range s.cfg.Order {
 			if ctx.Err() != nil {
 				return nil
 			}
-			// The hop is not interrupted by ctx, only bounded by the grace.
-			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+			stall.Reset(grace)
 			r, err := s.dwell(hctx, i)
-			stalled := hctx.Err() != nil
-			cancel()
+			stalled := !stall.Stop()
+			if err != nil && ctx.Err() != nil {
+				return nil // a hop that failed during shutdown is not an error
+			}
+			if stalled {
+				return fmt.Errorf("%s: %w for %v", s.src.Name(), ErrStalled, StallTimeout)
+			}
 			if err != nil {
-				if ctx.Err() != nil {
-					return nil // a hop that failed during shutdown is not an error
-				}
-				if stalled {
-					return fmt.Errorf("%s: %w for %v", s.src.Name(), ErrStalled, StallTimeout)
-				}
 				return err
 			}
 			obs.Hop(r)
@@ -201,10 +222,9 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 		return nil, fmt.Errorf("%s: tune to %.3f MHz: %w", s.src.Name(), h.CenterHz/1e6, err)
 	}
 	bps := s.c.conv.Format().BytesPerSample()
-	settle := int(s.cfg.Settle.Seconds()*s.fs) * bps
-	for settle > 0 {
-		n, err := s.src.Read(ctx, s.discard[:min(settle, len(s.discard))])
-		settle -= n
+	for head := int(s.cfg.Settle.Seconds()*s.fs)*bps - s.tail; head > 0; {
+		n, err := s.src.Read(ctx, s.visit[:min(head, len(s.visit))])
+		head -= n
 		s.samples += int64(n / bps)
 		if err == nil && n == 0 {
 			err = errNoProgress
@@ -213,11 +233,10 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 			return nil, readErr(s.src, err)
 		}
 	}
-	raw := s.c.raw
 	got := 0
 	readStart := time.Now()
-	for got < len(raw) {
-		n, err := s.src.Read(ctx, raw[got:])
+	for got < len(s.visit) {
+		n, err := s.src.Read(ctx, s.visit[got:])
 		got += n
 		if err == nil && n == 0 {
 			err = errNoProgress
@@ -227,13 +246,15 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 		}
 	}
 	readTime := time.Since(readStart)
-	t0 := float64(s.samples) / s.fs
-	s.samples += int64(got / bps)
+	raw := s.visit[s.tail:]
+	got = len(raw)
+	t0 := float64(s.samples+int64(s.tail/bps)) / s.fs
+	s.samples += int64(len(s.visit) / bps)
 	wall := time.Now().Add(-time.Duration(float64(got/bps) / s.fs * float64(time.Second)))
-	// A live receiver that takes longer than real time to deliver a dwell
+	// A live receiver that takes longer than real time to deliver a visit
 	// runs short of its sample rate: the shortfall, beyond 10 % and 5 ms of
 	// scheduling slack, is samples it lost.
-	want := float64(got / bps)
+	want := float64(len(s.visit) / bps)
 	deficit := readTime.Seconds()*s.fs - want - 0.1*want - 0.005*s.fs
 	ns := s.c.conv.Convert(s.c.x, raw[:got])
 	s.c.stft.Compute(s.c.grid, s.c.x[:ns])
@@ -245,7 +266,8 @@ func (s *Sweeper) dwell(ctx context.Context, i int) (*HopReport, error) {
 	s.c.burst = s.c.det.Process(st, g, detect.Frame{
 		T0: t0, Centre: h.CenterHz, Lo: lo, Hi: hi, DeferFrom: g.Frames,
 	}, s.c.burst[:0])
-	r := &HopReport{Hop: h, Start: t0, Wall: wall, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), Bursts: s.c.burst,
+	r := &s.report
+	*r = HopReport{Hop: h, Start: t0, Wall: wall, Samples: ns + int(s.cfg.Settle.Seconds()*s.fs), Bursts: s.c.burst,
 		Deficit: int64(max(0, deficit))}
 	for _, b := range s.c.burst {
 		s.tracker.Add(b)

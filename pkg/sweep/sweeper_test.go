@@ -214,3 +214,80 @@ func sweepUntil(t *testing.T, sw *Sweeper, clock *sim.Simulator, obs Observer, u
 		t.Fatal(err)
 	}
 }
+
+// readCounter counts the Reads and Tunes the sweeper makes.
+type readCounter struct {
+	source.Source
+	reads, tunes int
+}
+
+func (c *readCounter) Read(ctx context.Context, p []byte) (int, error) {
+	c.reads++
+	return c.Source.Read(ctx, p)
+}
+
+func (c *readCounter) Tune(ctx context.Context, hz float64) error {
+	c.tunes++
+	return c.Source.Tune(ctx, hz)
+}
+
+type starts struct {
+	recorder
+	start []float64
+}
+
+func (s *starts) Hop(r *HopReport) { s.start = append(s.start, r.Start); s.hops++ }
+
+// The settle time and the dwell come in one Read per hop (a settle longer
+// than maxSettleTail in two), and the stream clock still counts every
+// sample: hop k's dwell starts at k·(settle+dwell) + settle.
+func TestSweeperReadsSettleAndDwellTogether(t *testing.T) {
+	for _, c := range []struct {
+		settle    time.Duration
+		readsPerH int
+	}{{5 * time.Millisecond, 1}, {100 * time.Millisecond, 2}} {
+		sc, _ := sim.Builtin("corridor-small")
+		src, err := source.NewSim("sim0", sc, 2.4e6, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := &readCounter{Source: src}
+		hp, _ := NewHopPlan(bands.EU, HopPlanConfig{SampleRate: 2.4e6})
+		shares, _, _ := AssignHops(hp.Hops, [][]string{{"B8"}})
+		const dwell = 6 * time.Millisecond
+		sw, err := NewSweeper(rc, SweeperConfig{Plan: bands.EU, Hops: shares[0], Settle: c.settle, Dwell: dwell, FalseAlarmsPerDay: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &starts{}
+		ctx, cancel := context.WithCancel(context.Background())
+		obs := stopAfter{Observer: rec, n: 20, cancel: cancel}
+		if err := sw.Run(ctx, &obs); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if rec.hops != 20 || rc.tunes != 20 || rc.reads != 20*c.readsPerH {
+			t.Errorf("settle %v: %d hops, %d tunes, %d reads; want 20, 20, %d", c.settle, rec.hops, rc.tunes, rc.reads, 20*c.readsPerH)
+		}
+		settle, visit := float64(int(c.settle.Seconds()*2.4e6)), float64(int(c.settle.Seconds()*2.4e6)+int(dwell.Seconds()*2.4e6))
+		for k, got := range rec.start {
+			if want := (float64(k)*visit + settle) / 2.4e6; math.Abs(got-want) > 1e-9 {
+				t.Fatalf("settle %v: hop %d starts at %.9f s, want %.9f", c.settle, k, got, want)
+			}
+		}
+	}
+}
+
+// stopAfter cancels the sweep after n hops.
+type stopAfter struct {
+	Observer
+	n      int
+	cancel func()
+}
+
+func (s *stopAfter) Hop(r *HopReport) {
+	s.Observer.Hop(r)
+	if s.n--; s.n == 0 {
+		s.cancel()
+	}
+}

@@ -93,6 +93,10 @@ type Dongle struct {
 	req      int             // its length
 	buf      []byte          // read_sync target (Go memory, see ReadSync)
 	pending  []byte          // read from the device, not yet returned
+	// results is every read_sync's reply channel: one read is in flight at
+	// most, and its result is always received (await) or abandoned with
+	// the device (Close), so one buffered channel serves them all.
+	results chan readResult
 
 	center                                                    atomic.Uint64 // math.Float64bits of Hz
 	retunes, retuneFailures, shortReads, dropped, samplesRead atomic.Uint64
@@ -315,7 +319,10 @@ func (d *Dongle) start(n int) {
 		d.buf = make([]byte, n)
 	}
 	buf := d.buf[:n]
-	ch := make(chan readResult, 1)
+	if d.results == nil {
+		d.results = make(chan readResult, 1)
+	}
+	ch := d.results
 	dev := d.dev
 	go func() {
 		n, rc := dev.ReadSync(buf)

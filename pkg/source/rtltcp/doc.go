@@ -46,14 +46,17 @@
 // sweeper must still drop a settle time, and the settle time has to cover
 // the pipe:
 //
-//   - Measured here (loopback, our Server in Realtime mode, 16 KiB source
-//     chunks, 2.4 MS/s): the drain removed 11–16 KB, and then 32 KiB of
-//     stale samples still arrived (6.8 ms: the chunk being captured when the
-//     command came and one already queued); the first sample from the new
-//     frequency came 9–11 ms after Tune. A real rtl_tcp moves 256 KiB
-//     buffers (55 ms at 2.4 MS/s), so expect one to two of those, 55–110 ms,
-//     plus the tuner's PLL settling (a few ms); on a LAN add the bandwidth-
-//     delay product, which is small at 4.8 MB/s (38 Mbit/s).
+//   - Measured here (TestRetuneLatency: loopback, our Server in Realtime
+//     mode sending 256 KiB buffers like rtl_tcp, 2.4 MS/s): the drain
+//     removed the rest of the buffer last received (44–243 KB); the first
+//     sample from the new frequency came in the next buffer, 35–77 ms after
+//     Tune, behind 16 KiB of stale samples (3.4 ms: the chunk being
+//     captured when the command came), up to 112 KiB (24 ms) on a loaded
+//     machine (load 9 on 2 cores) where the server saw the command late.
+//     So each retune costs one whole buffer, 55 ms at 2.4 MS/s: a sweep
+//     over rtl_tcp visits at most ~18 hops a second, whatever the dwell.
+//     Add the tuner's PLL settling (a few ms) on hardware; on a LAN add the
+//     bandwidth-delay product, which is small at 4.8 MB/s (38 Mbit/s).
 //   - On a slow link (Wi-Fi, VPN, anything under ~40 Mbit/s) rtl_tcp cannot
 //     keep up at 2.4 MS/s: its queue grows to many seconds and every sample
 //     is stale by that much, then it drops silently. Sweeping is then
@@ -69,15 +72,20 @@
 // Server speaks the same protocol with one client at a time, records every
 // command (Commands, with the source position at which it took effect),
 // tunes the source on 0x01 and only records the others. With Realtime it
-// reads the source continuously into a queue bounded to Queue (default 1 s)
-// and drops the oldest 16 KiB chunks when the client is slower, counting
-// them exactly (ServerStats.DroppedBytes); without, the client's pace
-// drives the source and nothing is lost. Faults inject bad or truncated
+// behaves like rtl_tcp on a dongle: it reads the source continuously, 16 KiB
+// (Chunk) at a time so that a tune takes effect inside the buffer being
+// captured, and sends whole 256 KiB buffers (Buffer: librtlsdr's USB
+// transfer, which rtl_tcp send()s whole), queued up to Queue (default 1 s);
+// the oldest buffers are dropped when the client is slower, counted exactly
+// (ServerStats.DroppedBytes). Without Realtime the client's pace drives the
+// source, chunk by chunk, and nothing is lost. Faults inject bad or truncated
 // headers, stalls and early closes for tests.
 //
 // Other measurements (loopback, 2-core machine): a server killed and
 // restarted 300 ms later was read again 55 ms after it came back (backoff
-// 50–400 ms in that test); the Dropped estimate was within 1–2 % (4 ms) of
-// the samples truly lost; a stalled server was detected at ReadTimeout +
+// 50–400 ms in that test); with 16 KiB server buffers the Dropped estimate
+// was within 1–2 % (4 ms) of the samples truly lost, but with rtl_tcp's
+// 256 KiB it runs high (+180 ms in one run): the first bytes after the
+// reconnect arrive a whole buffer after they were captured; a stalled server was detected at ReadTimeout +
 // ~10 ms and samples flowed again ~50 ms later.
 package rtltcp

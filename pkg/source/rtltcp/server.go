@@ -21,6 +21,11 @@ const (
 	DefaultServerAddr  = "127.0.0.1:1234"
 	DefaultServerQueue = time.Second
 	DefaultChunk       = 16 << 10
+	// DefaultBuffer is what osmocom rtl_tcp sends at a time: it calls
+	// rtlsdr_read_async with buf_len 0, so librtlsdr fills USB transfers of
+	// DEFAULT_BUF_LENGTH (16·32·512 bytes, 54.6 ms at 2.4 MS/s) and the
+	// server send()s each whole one.
+	DefaultBuffer = 256 << 10
 )
 
 // Faults make a Server misbehave, for tests. They apply to the first Times
@@ -55,8 +60,14 @@ type ServerConfig struct {
 	Realtime bool
 	Queue    time.Duration // default 1 s
 	Chunk    int           // bytes per source read; default 16 KiB; rounded to 8
-	Faults   Faults
-	Logger   *slog.Logger
+	// Buffer is how many bytes a Realtime server captures before it sends
+	// them, in one write, like rtl_tcp with librtlsdr's USB buffers; default
+	// DefaultBuffer (256 KiB); rounded to 8. The source is still read Chunk
+	// at a time, so a tune takes effect within the buffer being captured,
+	// as on a dongle. Without Realtime each Chunk is sent as it is read.
+	Buffer int
+	Faults Faults
+	Logger *slog.Logger
 }
 
 // ServerCommand is a command a Server received.
@@ -93,8 +104,12 @@ type Server struct {
 	closed bool
 	cmds   []ServerCommand
 
-	srcMu   sync.Mutex // serialises source Reads and Tunes
-	srcRead int64      // guarded by srcMu
+	// srcMu serialises source Reads and Tunes. It is a channel because a
+	// channel hands itself to the longest waiter: a command waiting while a
+	// chunk is read applies before the next chunk, as on a dongle (a
+	// sync.Mutex let the reader take it again and delayed tunes by a chunk).
+	srcMu   chan struct{}
+	srcRead int64 // guarded by srcMu
 
 	clients                                   atomic.Uint64
 	sent, dropped, queued, maxQueued, readCtr atomic.Int64
@@ -125,12 +140,16 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.Chunk = DefaultChunk
 	}
 	cfg.Chunk = max(8, cfg.Chunk&^7)
+	if cfg.Buffer <= 0 {
+		cfg.Buffer = DefaultBuffer
+	}
+	cfg.Buffer = max(8, cfg.Buffer&^7)
 	lg := cfg.Logger
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: lg.With("server", "rtl_tcp", "source", cfg.Source.Name()), info: info}
-	s.maxQueue = max(int64(cfg.Chunk), int64(cfg.Queue.Seconds()*info.SampleRate)*2)
+	s := &Server{cfg: cfg, log: lg.With("server", "rtl_tcp", "source", cfg.Source.Name()), info: info, srcMu: make(chan struct{}, 1)}
+	s.maxQueue = max(int64(cfg.Buffer), int64(cfg.Queue.Seconds()*info.SampleRate)*2)
 	return s, nil
 }
 
@@ -249,22 +268,38 @@ func (s *Server) serve(ctx context.Context, conn net.Conn) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	cmdsDone := make(chan struct{})
 	defer func() {
 		cancel()
+		if tc, ok := conn.(*net.TCPConn); ok && cmdsDone != nil && ctx.Err() == nil {
+			// The stream ended here (source ended, a fault): send what is
+			// written, then FIN, and let the client hang up. Closing with
+			// client bytes unread would reset the connection and throw away
+			// the tail of the stream still in flight.
+			tc.CloseWrite()
+			select {
+			case <-cmdsDone:
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
 		conn.Close()
 		wg.Wait()
 	}()
 	if f.Header != nil {
+		cmdsDone = nil
 		conn.Write(f.Header)
 		return
 	}
 	hdr := Header{Tuner: s.cfg.TunerType, GainCount: s.cfg.GainCount}.Encode()
 	if _, err := conn.Write(hdr[:]); err != nil {
+		cmdsDone = nil
 		return
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer close(cmdsDone)
 		defer cancel() // the client left: stop streaming
 		s.commands(cctx, conn, lg)
 	}()
@@ -288,8 +323,8 @@ func (s *Server) commands(ctx context.Context, conn net.Conn, lg *slog.Logger) {
 }
 
 func (s *Server) apply(ctx context.Context, c Command, lg *slog.Logger) {
-	s.srcMu.Lock()
-	defer s.srcMu.Unlock()
+	s.srcMu <- struct{}{}
+	defer func() { <-s.srcMu }()
 	lg.Debug("rtl_tcp command", "cmd", c.String())
 	switch c.Op {
 	case CmdSetFreq:
@@ -316,12 +351,26 @@ func (s *Server) apply(ctx context.Context, c Command, lg *slog.Logger) {
 
 // readSource reads one chunk, serialised with commands.
 func (s *Server) readSource(ctx context.Context, b []byte) (int, error) {
-	s.srcMu.Lock()
-	defer s.srcMu.Unlock()
+	s.srcMu <- struct{}{}
+	defer func() { <-s.srcMu }()
 	n, err := s.cfg.Source.Read(ctx, b)
 	s.srcRead += int64(n)
 	s.readCtr.Add(int64(n))
 	return n, err
+}
+
+// capture fills b from the source Chunk by Chunk, so that commands apply
+// between chunks, as a dongle retunes while it fills a USB buffer.
+func (s *Server) capture(ctx context.Context, b []byte) (int, error) {
+	got := 0
+	for got < len(b) {
+		n, err := s.readSource(ctx, b[got:min(len(b), got+s.cfg.Chunk)])
+		got += n
+		if err != nil {
+			return got, err
+		}
+	}
+	return got, nil
 }
 
 func (s *Server) sourceEnded(ctx context.Context, err error, lg *slog.Logger) {
@@ -345,8 +394,9 @@ func (s *Server) streamDirect(ctx context.Context, w *faultyWriter, lg *slog.Log
 	}
 }
 
-// streamQueued reads the source continuously into a bounded queue; the
-// oldest chunks are dropped when the client falls behind.
+// streamQueued reads the source continuously into a bounded queue of
+// Buffer-sized captures; the oldest are dropped when the client falls
+// behind.
 func (s *Server) streamQueued(ctx context.Context, w *faultyWriter, lg *slog.Logger) {
 	q := &queue{max: s.maxQueue, wake: make(chan struct{}, 1), s: s}
 	ctx, cancel := context.WithCancel(ctx)
@@ -357,8 +407,8 @@ func (s *Server) streamQueued(ctx context.Context, w *faultyWriter, lg *slog.Log
 		defer wg.Done()
 		defer q.finish()
 		for {
-			b := q.get(s.cfg.Chunk)
-			n, err := s.readSource(ctx, b)
+			b := q.get(s.cfg.Buffer)
+			n, err := s.capture(ctx, b)
 			if n > 0 {
 				q.push(b[:n])
 			}
@@ -382,7 +432,7 @@ func (s *Server) streamQueued(ctx context.Context, w *faultyWriter, lg *slog.Log
 	}
 }
 
-// queue is the Realtime server's bounded FIFO of chunks.
+// queue is the Realtime server's bounded FIFO of captured buffers.
 type queue struct {
 	s     *Server
 	max   int64
