@@ -1,9 +1,12 @@
 package evaluate
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -348,6 +351,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 				b.PerDay, b.PerDayLo, b.PerDayHi, b.Excess, b.Ratio, b.RatioLo, b.RatioHi)
 		}
 	}
+	for _, b := range fa.Budgets {
+		if len(b.Causes) > 0 {
+			p("    false at %g/day on: %s\n", b.Budget, causeList(b.Causes))
+		}
+	}
 	if x := fa.Extrapolated; x != nil {
 		p("  extrapolated to %g/day: ratio %.3f (budget %g) × model %.3f/day = %.3f per sensor-day; 95 %% bound %.3f (largest ratio bound %.3f over the calibration budgets)\n",
 			x.Budget, x.Ratio, x.FromBudget, x.ExpectedPerDay, x.PerDay, x.PerDayU95, x.RatioU95)
@@ -397,6 +405,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	p("\nelapsed %s\n", r.Elapsed)
 	return tw.Flush()
+}
+
+// causeList prints counts by cause, the most frequent first.
+func causeList(m map[string]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func fmtDB(x float64) string {

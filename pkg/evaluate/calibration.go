@@ -22,6 +22,9 @@ type BudgetFalseAlarms struct {
 	// chirper, TETRA, a carrier, a spur or a hop-centre DC line): the
 	// candidates for a floor that does not fall with the threshold.
 	OnClutter int `json:"on_clutter"`
+	// Causes counts the false detections by what lies under them
+	// (falseCause, a keyed carrier's numbered intervals as one source).
+	Causes map[string]int `json:"causes,omitempty"`
 	// PerDay with its two-sided 95 % Poisson interval, per sensor-day.
 	PerDay   float64 `json:"per_day"`
 	PerDayLo float64 `json:"per_day_lo"`

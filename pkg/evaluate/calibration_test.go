@@ -135,3 +135,17 @@ func TestExtrapolateNeedsACalibrationBudget(t *testing.T) {
 		t.Error("extrapolated without a budget above the operating one")
 	}
 }
+
+func TestCauseSource(t *testing.T) {
+	for in, want := range map[string]string{
+		"cw-903.1-4": "cw-903.1", "image of cw-741.25-12": "image of cw-741.25", "cw-725.6": "cw-725.6",
+		"lora-3": "lora-3", "image of lora-3": "image of lora-3", "noise": "noise", "dc": "dc",
+	} {
+		if got := causeSource(in); got != want {
+			t.Errorf("causeSource(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := causeList(map[string]int{"dc": 2, "cw-903.1": 20, "noise": 2}); got != "cw-903.1 20, dc 2, noise 2" {
+		t.Errorf("causeList = %q", got)
+	}
+}

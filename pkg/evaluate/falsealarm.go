@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,9 +94,8 @@ func MeasureFalseAlarms(scene func(seed int64) *sim.Scene, cfg SweepConfig, cali
 	}
 	slices.SortFunc(budgets, func(a, b float64) int { return cmp.Compare(b, a) })
 	type result struct {
-		fa  []FalseAlarms // per budget
-		exp []float64
-		err error
+		runs []budgetRun // per budget
+		err  error
 	}
 	res := make([]result, runs)
 	var wg sync.WaitGroup
@@ -102,7 +103,7 @@ func MeasureFalseAlarms(scene func(seed int64) *sim.Scene, cfg SweepConfig, cali
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res[i].fa, res[i].exp, res[i].err = falseAlarmRun(scene(seed+int64(i)*104729), cfg, sched, each, budgets)
+			res[i].runs, res[i].err = falseAlarmRun(scene(seed+int64(i)*104729), cfg, sched, each, budgets)
 		}()
 	}
 	wg.Wait()
@@ -113,7 +114,7 @@ func MeasureFalseAlarms(scene func(seed int64) *sim.Scene, cfg SweepConfig, cali
 			return FalseAlarms{}, r.err
 		}
 		for j := range budgets {
-			f, o := r.fa[j], &per[j]
+			f, o := r.runs[j].fa, &per[j]
 			o.Scene = f.Scene
 			o.SensorHours += f.SensorHours
 			o.Dwells += f.Dwells
@@ -127,8 +128,14 @@ func MeasureFalseAlarms(scene func(seed int64) *sim.Scene, cfg SweepConfig, cali
 				}
 			}
 			rows[j].Budget = budgets[j]
-			rows[j].Expected += r.exp[j]
-			rows[j].OnClutter += f.Budgets[0].OnClutter
+			rows[j].Expected += r.runs[j].expected
+			rows[j].OnClutter += r.runs[j].onClutter
+			for c, n := range r.runs[j].causes {
+				if rows[j].Causes == nil {
+					rows[j].Causes = map[string]int{}
+				}
+				rows[j].Causes[c] += n
+			}
 		}
 	}
 	opIdx := slices.Index(budgets, cfg.FalseAlarmsPerDay)
@@ -217,14 +224,20 @@ func sweepSource(src source.Source, cfg SweepConfig, sched sweep.Schedule, obs *
 	return sw.Run(ctx, obs)
 }
 
+// budgetRun is one sweeper's score in one run.
+type budgetRun struct {
+	fa        FalseAlarms
+	onClutter int            // false detections on clutter (falseCause not "noise")
+	causes    map[string]int // false detections by falseCause
+	expected  float64        // the threshold model's false bursts over the dwells after warm-up
+}
+
 // falseAlarmRun sweeps one simulated stream with one sweeper per budget,
-// all fed the same samples, and scores each. It also returns each
-// budget's expected false bursts (the threshold model) over the dwells
-// after warm-up.
-func falseAlarmRun(sc *sim.Scene, cfg SweepConfig, sched sweep.Schedule, each time.Duration, budgets []float64) ([]FalseAlarms, []float64, error) {
+// all fed the same samples, and scores each.
+func falseAlarmRun(sc *sim.Scene, cfg SweepConfig, sched sweep.Schedule, each time.Duration, budgets []float64) ([]budgetRun, error) {
 	src, err := source.NewSim("bench", sc, cfg.SampleRate, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer src.Close()
 	_, readers := newFanOut(src, len(budgets))
@@ -245,23 +258,23 @@ func falseAlarmRun(sc *sim.Scene, cfg SweepConfig, sched sweep.Schedule, each ti
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	s := src.Simulator()
-	out := make([]FalseAlarms, len(budgets))
-	exp := make([]float64, len(budgets))
+	out := make([]budgetRun, len(budgets))
 	for j, b := range budgets {
-		out[j] = scoreFalseAlarms(s, sc, cfg, sched, obs[j])
-		exp[j] = b / 86400 * obs[j].tested * cfg.Dwell.Seconds()
+		out[j].fa, out[j].causes = scoreFalseAlarms(s, sc, cfg, sched, obs[j])
+		out[j].onClutter = out[j].fa.False - out[j].causes["noise"]
+		out[j].expected = b / 86400 * obs[j].tested * cfg.Dwell.Seconds()
 	}
-	return out, exp, nil
+	return out, nil
 }
 
-// scoreFalseAlarms counts what one sweeper reported against the truth.
-// Budgets[0] carries the row's clutter split (OnClutter) only.
-func scoreFalseAlarms(s *sim.Simulator, sc *sim.Scene, cfg SweepConfig, sched sweep.Schedule, obs *sweepObserver) FalseAlarms {
-	fa := FalseAlarms{Scene: sc.Name, SensorHours: (s.Now() - cfg.Warmup).Hours(), Dwells: obs.dwells,
-		Budgets: []BudgetFalseAlarms{{}}}
+// scoreFalseAlarms counts what one sweeper reported against the truth,
+// and the false detections by what lies under them.
+func scoreFalseAlarms(s *sim.Simulator, sc *sim.Scene, cfg SweepConfig, sched sweep.Schedule, obs *sweepObserver) (fa FalseAlarms, causes map[string]int) {
+	fa = FalseAlarms{Scene: sc.Name, SensorHours: (s.Now() - cfg.Warmup).Hours(), Dwells: obs.dwells}
+	causes = map[string]int{}
 	for _, e := range obs.ems {
 		if e.Start < cfg.Warmup.Seconds() {
 			continue
@@ -277,15 +290,24 @@ func scoreFalseAlarms(s *sim.Simulator, sc *sim.Scene, cfg SweepConfig, sched sw
 		}
 		fa.False++
 		cause := falseCause(s, e, sched)
-		if cause != "noise" {
-			fa.Budgets[0].OnClutter++
-		}
+		causes[causeSource(cause)]++
 		if len(fa.Examples) < 10 {
 			fa.Examples = append(fa.Examples, fmt.Sprintf("t=%.3fs %.3f MHz bw %.0f kHz %s %s bursts=%d snr=%.1f dB on %s",
 				e.Start, e.FreqHz/1e6, e.BandwidthHz/1e3, e.Tech, e.Band, e.Bursts, e.SNRdB, cause))
 		}
 	}
-	return fa
+	return fa, causes
+}
+
+// causeSource names the source behind a cause: a keyed carrier's
+// numbered intervals ("cw-903.1-4") count as one ("cw-903.1").
+func causeSource(cause string) string {
+	if i := strings.LastIndexByte(cause, '-'); i > 0 && strings.Contains(cause, "cw-") {
+		if _, err := strconv.Atoi(cause[i+1:]); err == nil && strings.Count(cause[:i], "-") >= 1 {
+			return cause[:i]
+		}
+	}
+	return cause
 }
 
 // falseCause names what lies under a false detection: a clutter emitter
