@@ -1,9 +1,12 @@
 package evaluate
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -120,11 +123,11 @@ func RunBench(cfg BenchConfig) (*Report, error) {
 		// processed signal: budget/86400 = tests/s × Pfa.
 		r.TestsPerSecond = sw.FalseAlarmsPerDay / 86400 / r.PFA
 	}
-	r.FalseAlarms, err = MeasureFalseAlarms(ClutterScene, sw, faRuns, faEach, cfg.Seed)
+	r.FalseAlarms, err = MeasureFalseAlarms(ClutterScene, sw, CalibrationBudgets(sw.FalseAlarmsPerDay), faRuns, faEach, cfg.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("false alarms: %w", err)
 	}
-	progress(fmt.Sprintf("false alarms: %d in %.2f sensor-hours", r.FalseAlarms.False, r.FalseAlarms.SensorHours))
+	progress(fmt.Sprintf("false alarms: %d in %.2f sensor-hours at the operating budget", r.FalseAlarms.False, r.FalseAlarms.SensorHours))
 	scenes, err := mixedScenes(cfg.Seed, sw.SampleRate)
 	if err != nil {
 		return nil, err
@@ -159,22 +162,94 @@ func RunBench(cfg BenchConfig) (*Report, error) {
 	return r, nil
 }
 
-// ClutterScene is noise plus clutter and no handset near the sensor: the
-// dongle's spurs and DC offset, LoRa-like chirps in the SRD band next to
-// B20 and inside an uplink band, and a weak power-controlled phone outside
-// the perimeter (outside traffic: detections of it are explained, not
-// false).
+// ClutterScene is noise plus clutter and no handset inside: what a sensor
+// on a prison wall next to a road and a mast hears when no inmate phone
+// transmits.
+//
+//   - The receiver's own lines: the 28.8 MHz spurs, the DC offset and I/Q
+//     imbalance (an image of every line and carrier). Left out to halve
+//     the simulation's cost: the retune transient (it dies within the
+//     settle time the sweeper discards) and the hop-edge roll-off (a
+//     linear filter on signal and noise alike, which the per-bin floor
+//     absorbs).
+//   - Downlink leakage: three operators' 10 MHz LTE carriers in B20 DL
+//     (796, 806, 816 MHz), two 5 MHz carriers and a GSM BCCH in B8 DL, two
+//     20 MHz carriers in B3 DL (above the tuner's range), all at −42…−50 dBm
+//     (a macro site some 100 m off). No hop captures them; they reach the
+//     uplink through the tuner's third-order intermodulation (IIP3 −15 dBm,
+//     an assumption to verify on hardware): 2·816 − 796 = 836 MHz lifts
+//     B20 UL ~3 dB over thermal at its peak, 2·927.5 − 947.5 = 907.5 MHz
+//     about 1 dB in B8, 2·1815 − 1860 = 1770 MHz's skirt reaches B3 UL.
+//   - CW carriers inside uplink bands (oscillators, alarm and telemetry
+//     transmitters), some on for good, some keyed on and off.
+//   - LoRa-like chirps in the SRD band next to B20 and inside uplink bands.
+//   - Outside traffic: power-controlled phones on the road 150–300 m away
+//     (LTE, NR, UMTS, hopping GSM); detections of them are explained, not
+//     false.
+//
+// TETRA (380–400 MHz, and 410–430/450–470 MHz) is not in the EU uplink plan
+// and no hop reaches it, so the scene leaves it out.
 func ClutterScene(seed int64) *sim.Scene {
-	sc := &sim.Scene{Name: "bench-clutter", Seed: seed, Sensor: sim.Sensor{Name: "bench", Zone: "bench", NoiseFigureDB: 6},
-		Spurs: true, DCOffset: true}
+	sc := &sim.Scene{Name: "bench-clutter", Seed: seed,
+		Sensor: sim.Sensor{Name: "bench", Zone: "bench", NoiseFigureDB: 6, IQGainDB: 0.3, IQPhaseDeg: 2, IIP3DBm: -15},
+		Spurs:  true, DCOffset: true}
 	for i, f := range []float64{863.1e6, 868.1e6, 868.3e6, 861.5e6, 888.4e6} {
 		sc.Chirpers = append(sc.Chirpers, sim.Chirper{Name: fmt.Sprintf("lora-%d", i), FreqHz: f, SF: 7 + i%3, Symbols: 20 + 4*i,
 			Start: time.Duration(300+i*700) * time.Millisecond, Period: time.Duration(2+i) * time.Second, RxPowerDBm: -90 + 3*float64(i)})
 	}
-	sc.Phones = append(sc.Phones, sim.Phone{ID: "outside-road", Tech: detect.LTE, X: 300, Y: 0, TxPowerDBm: -5, FreqHz: 847e6,
-		BandwidthHz: 10e6, InactivityTimer: 2 * time.Second,
-		Schedule: []sim.Activity{{Kind: sim.SMS, Start: 5 * time.Second, Every: 47 * time.Second}}})
+	lte := func(name string, f, bw, p float64) sim.Carrier {
+		return sim.Carrier{Name: name, Kind: sim.CarrierLTEDL, FreqHz: f, BandwidthHz: bw, RxPowerDBm: p}
+	}
+	sc.Carriers = append(sc.Carriers,
+		lte("dl-b20-op1", 796e6, 10e6, -42), lte("dl-b20-op2", 806e6, 10e6, -43), lte("dl-b20-op3", 816e6, 10e6, -41.5),
+		lte("dl-b8-lte-a", 927.5e6, 5e6, -45), lte("dl-b8-lte-b", 947.5e6, 5e6, -45),
+		sim.Carrier{Name: "dl-b8-bcch", Kind: sim.CarrierGSMDL, FreqHz: 935.2e6, RxPowerDBm: -50},
+		lte("dl-b3-a", 1815e6, 20e6, -45), lte("dl-b3-b", 1860e6, 20e6, -47),
+		// CW inside the uplink bands, on for good: a birdie from a nearby
+		// device, a telemetry carrier.
+		sim.Carrier{Name: "cw-725.6", Kind: sim.CarrierCW, FreqHz: 725.6e6, RxPowerDBm: -95},
+		sim.Carrier{Name: "cw-851.37", Kind: sim.CarrierCW, FreqHz: 851.37e6, RxPowerDBm: -88},
+		sim.Carrier{Name: "cw-1733.4", Kind: sim.CarrierCW, FreqHz: 1733.4e6, RxPowerDBm: -92},
+	)
+	// Keyed CW: an alarm transmitter at 903.1 MHz on for 20 s every 97 s,
+	// a handheld tester at 741.25 MHz on for 7 s every 61 s (two hours of
+	// keying, more than any run sweeps).
+	for k := 0; k < 75; k++ {
+		at := time.Duration(k)*97*time.Second + 13*time.Second
+		sc.Carriers = append(sc.Carriers, sim.Carrier{Name: fmt.Sprintf("cw-903.1-%d", k), Kind: sim.CarrierCW, FreqHz: 903.1e6,
+			RxPowerDBm: -85, Start: at, Until: at + 20*time.Second})
+	}
+	for k := 0; k < 120; k++ {
+		at := time.Duration(k)*61*time.Second + 29*time.Second
+		sc.Carriers = append(sc.Carriers, sim.Carrier{Name: fmt.Sprintf("cw-741.25-%d", k), Kind: sim.CarrierCW, FreqHz: 741.25e6,
+			RxPowerDBm: -93, Start: at, Until: at + 7*time.Second})
+	}
+	// The road: phones power-controlled low by the macro cell.
+	sc.Phones = append(sc.Phones,
+		sim.Phone{ID: "road-lte-b7", Tech: detect.LTE, X: 300, Y: 0, TxPowerDBm: -5, FreqHz: 847e6, BandwidthHz: 10e6,
+			InactivityTimer: 2 * time.Second, Schedule: []sim.Activity{{Kind: sim.SMS, Start: 5 * time.Second, Every: 47 * time.Second}}},
+		sim.Phone{ID: "road-lte-b20", Tech: detect.LTE, X: -150, Y: -40, TxPowerDBm: -12, FreqHz: 857e6, BandwidthHz: 10e6,
+			SRSPeriod: 40 * time.Millisecond, Schedule: []sim.Activity{{Kind: sim.Data, Start: 6 * time.Second, Duration: 8 * time.Second, Every: 50 * time.Second}}},
+		sim.Phone{ID: "road-nr", Tech: detect.NR, X: 200, Y: -60, TxPowerDBm: -14, FreqHz: 708e6, BandwidthHz: 10e6,
+			Schedule: []sim.Activity{{Kind: sim.Data, Start: 18 * time.Second, Duration: 3 * time.Second, Every: 25 * time.Second}}},
+		sim.Phone{ID: "road-umts", Tech: detect.UMTS, X: 0, Y: -180, TxPowerDBm: -20, FreqHz: 907.6e6,
+			Schedule: []sim.Activity{{Kind: sim.Call, Start: 10 * time.Second, Duration: 60 * time.Second, Every: 3 * time.Minute}}},
+		sim.Phone{ID: "road-gsm", Tech: detect.GSM, X: -220, Y: -30, TxPowerDBm: 5, FreqHz: 890.2e6, PowerControl: true,
+			HopFreqsHz: []float64{891.0e6, 891.8e6, 892.6e6, 893.4e6},
+			Schedule:   []sim.Activity{{Kind: sim.Call, Start: 14 * time.Second, Duration: 30 * time.Second, Every: 2 * time.Minute}}},
+		sim.Phone{ID: "road-lte-b3", Tech: detect.LTE, X: 250, Y: 30, TxPowerDBm: -10, FreqHz: 1745e6, BandwidthHz: 20e6,
+			Schedule: []sim.Activity{{Kind: sim.SMS, Start: 22 * time.Second, Every: 70 * time.Second}}},
+	)
 	return sc
+}
+
+// CalibrationBudgets are the larger budgets the false-alarm stage also
+// sweeps the clutter stream with: 10³, 10⁴ and 10⁵ times the operating
+// one. The model is conservative on this scene (a tenth to a third of its
+// budget is spent), so the excess false detections per sensor-hour at
+// these are a few, tens and hundreds.
+func CalibrationBudgets(operating float64) []float64 {
+	return []float64{1e3 * operating, 1e4 * operating, 1e5 * operating}
 }
 
 // mixedScenes are the corridor with GSM and LTE phones and clutter, and
@@ -209,12 +284,7 @@ func shortfalls(r *Report) []string {
 			out = append(out, fmt.Sprintf("%s: %.2f dB from the ideal detector at Pd %.1f, %.2f dB over the %.1f dB bar", c.Signal, c.GapDB, BarPD, c.GapDB-BarGapDB, BarGapDB))
 		}
 	}
-	if fa := r.FalseAlarms; fa.PerDay > BarFalsePerDay {
-		out = append(out, fmt.Sprintf("false detections: %.1f per sensor-day measured, %.1f × the bar of %.0f", fa.PerDay, fa.PerDay/BarFalsePerDay, BarFalsePerDay))
-	} else if fa.PerDayUpper > BarFalsePerDay {
-		out = append(out, fmt.Sprintf("false detections: %d in %.2f sensor-hours; the 95 %% bound %.1f per day does not yet show ≤ %.0f (that needs ≥ %.0f sensor-hours without one)",
-			fa.False, fa.SensorHours, fa.PerDayUpper, BarFalsePerDay, 24*PoissonUpper(0, 0.95)/BarFalsePerDay))
-	}
+	out = append(out, falseAlarmShortfalls(r.FalseAlarms)...)
 	if c := r.Confusion; c.Total > 0 && c.Accuracy < BarTechRight {
 		out = append(out, fmt.Sprintf("technology right %.1f %%, %.1f points under %.0f %% (%.1f %% counting NR named LTE as right)",
 			100*c.Accuracy, 100*(BarTechRight-c.Accuracy), 100*BarTechRight, 100*c.FamilyAccuracy))
@@ -229,6 +299,36 @@ func shortfalls(r *Report) []string {
 	} else if z.Lo < BarZoneRight {
 		out = append(out, fmt.Sprintf("zone right %.1f %% over %d emissions meets %.0f %%, but its 95 %% interval reaches down to %.1f %%",
 			100*z.Accuracy, z.Emissions, 100*BarZoneRight, 100*z.Lo))
+	}
+	return out
+}
+
+// falseAlarmShortfalls: the extrapolated rate over the bar, a floor of
+// false detections that the threshold does not remove, or (without a
+// calibration) a direct count too short to show the bar.
+func falseAlarmShortfalls(fa FalseAlarms) []string {
+	var out []string
+	x := fa.Extrapolated
+	switch {
+	case x == nil && fa.PerDay > BarFalsePerDay:
+		out = append(out, fmt.Sprintf("false detections: %.1f per sensor-day measured, %.1f × the bar of %.0f", fa.PerDay, fa.PerDay/BarFalsePerDay, BarFalsePerDay))
+	case x == nil && fa.PerDayUpper > BarFalsePerDay:
+		out = append(out, fmt.Sprintf("false detections: %d in %.2f sensor-hours; the 95 %% bound %.1f per day does not yet show ≤ %.0f (that needs ≥ %.0f sensor-hours without one)",
+			fa.False, fa.SensorHours, fa.PerDayUpper, BarFalsePerDay, 24*PoissonUpper(0, 0.95)/BarFalsePerDay))
+	case x == nil:
+	default:
+		if x.PerDayU95 > BarFalsePerDay {
+			out = append(out, fmt.Sprintf("false detections: the calibrated threshold model gives %.2f per sensor-day (95 %% bound %.2f) at %g/day, over the bar of %.0f",
+				x.PerDay, x.PerDayU95, x.Budget, BarFalsePerDay))
+		}
+		if x.RisePerDecade > 1 && x.TrendPerDay > BarFalsePerDay {
+			out = append(out, fmt.Sprintf("false detections: the model's ratio rises ×%.2f per decade toward small budgets; if it kept rising below %g/day the operating rate would be %.2f per sensor-day, over the bar of %.0f",
+				x.RisePerDecade, x.FromBudget, x.TrendPerDay, BarFalsePerDay))
+		}
+		if x.Floor > 0 {
+			out = append(out, fmt.Sprintf("false detections that do not fall with the threshold: %d in %.2f sensor-hours at the operating budget (%d on clutter) = %.0f per sensor-day, %.0f × the bar of %.0f",
+				x.Floor, fa.SensorHours, x.FloorOnClutter, x.FloorPerDay, x.FloorPerDay/BarFalsePerDay, BarFalsePerDay))
+		}
 	}
 	return out
 }
@@ -255,10 +355,40 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fa := r.FalseAlarms
 	p("\nfalse detections on noise + clutter (%s, %d dwells, %.2f sensor-hours after warm-up)\n", fa.Scene, fa.Dwells, fa.SensorHours)
-	p("  reported %d: %d explained by a handset (outside traffic), %d false; %d clutter emissions rejected\n", fa.Reported, fa.Explained, fa.False, fa.Clutter)
-	p("  %.3f per sensor-hour ⇒ %.2f per sensor-day (95 %% upper bound %.1f per day; bar %.0f)\n", fa.PerHour, fa.PerDay, fa.PerDayUpper, BarFalsePerDay)
+	p("  at the operating budget (%g/day): reported %d: %d explained by a handset (outside traffic), %d false; %d clutter emissions rejected\n",
+		r.FalseAlarmsPerDay, fa.Reported, fa.Explained, fa.False, fa.Clutter)
+	p("  counted: %.3f per sensor-hour ⇒ %.2f per sensor-day (95 %% upper bound %.1f per day; bar %.0f)\n", fa.PerHour, fa.PerDay, fa.PerDayUpper, BarFalsePerDay)
 	for _, e := range fa.Examples {
 		p("    false: %s\n", e)
+	}
+	if len(fa.Budgets) > 1 {
+		p("  the same samples at larger budgets (model: the budget over the tested share of sensor time)\n")
+		p("    budget/day\tmodel/day\tfalse\ton clutter\tcounted/day\t95 %%\texcess\texcess/model\t95 %%\t\n")
+		for _, b := range fa.Budgets {
+			if b.Budget == r.FalseAlarmsPerDay {
+				p("    %g\t%.3g\t%d\t%d\t%.3g\t[%.3g, %.3g]\t(floor)\t\t\t\n", b.Budget, b.ExpectedPerDay, b.False, b.OnClutter, b.PerDay, b.PerDayLo, b.PerDayHi)
+				continue
+			}
+			p("    %g\t%.3g\t%d\t%d\t%.3g\t[%.3g, %.3g]\t%d\t%.3f\t[%.3f, %.3f]\t\n", b.Budget, b.ExpectedPerDay, b.False, b.OnClutter,
+				b.PerDay, b.PerDayLo, b.PerDayHi, b.Excess, b.Ratio, b.RatioLo, b.RatioHi)
+		}
+	}
+	for _, b := range fa.Budgets {
+		if len(b.Causes) > 0 {
+			p("    false at %g/day on: %s\n", b.Budget, causeList(b.Causes))
+		}
+	}
+	if x := fa.Extrapolated; x != nil {
+		p("  extrapolated to %g/day: ratio %.3f (budget %g) × model %.3f/day = %.3f per sensor-day; 95 %% bound %.3f (largest ratio bound %.3f over the calibration budgets)\n",
+			x.Budget, x.Ratio, x.FromBudget, x.ExpectedPerDay, x.PerDay, x.PerDayU95, x.RatioU95)
+		if x.RisePerDecade > 1 {
+			p("  the ratio rises ×%.2f per decade of smaller budget; carried on down at that rise: %.3f per sensor-day\n", x.RisePerDecade, x.TrendPerDay)
+		}
+		p("  floor (not scaling with the threshold; counted at %g/day): %d false, %d on clutter, in %.2f sensor-hours = %.1f per day, ≤ %.1f at 95 %%\n",
+			x.Budget, x.Floor, x.FloorOnClutter, fa.SensorHours, x.FloorPerDay, x.FloorPerDayU95)
+		for _, e := range fa.CalibrationExamples {
+			p("    false at %g/day: %s\n", fa.Budgets[0].Budget, e)
+		}
 	}
 	c := r.Confusion
 	p("\ntechnology confusion (emissions, scenes %s, %.3f sensor-hours); rows truth, columns reported\n", strings.Join(c.Scenes, ", "), c.SensorHours)
@@ -301,6 +431,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	p("\nelapsed %s\n", r.Elapsed)
 	return tw.Flush()
+}
+
+// causeList prints counts by cause, the most frequent first.
+func causeList(m map[string]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func fmtDB(x float64) string {

@@ -58,6 +58,23 @@ func TestQuickBench(t *testing.T) {
 	if want := 24 * PoissonUpper(fa.False, 0.95) / fa.SensorHours; math.Abs(fa.PerDayUpper-want) > 1e-9 {
 		t.Errorf("upper bound %g, want %g", fa.PerDayUpper, want)
 	}
+	// One row per budget, largest first, the operating one last; all swept
+	// the same samples, so the model's expectation scales with the budget.
+	if n := len(fa.Budgets); n != 1+len(CalibrationBudgets(1)) || fa.Extrapolated == nil {
+		t.Fatalf("%d budget rows, extrapolation %v", n, fa.Extrapolated)
+	}
+	op := fa.Budgets[len(fa.Budgets)-1]
+	if op.Budget != r.FalseAlarmsPerDay || op.False != fa.False || !(op.Expected > 0) {
+		t.Errorf("operating row %+v, want budget %g and the top-level count %d", op, r.FalseAlarmsPerDay, fa.False)
+	}
+	for i, b := range fa.Budgets[:len(fa.Budgets)-1] {
+		if b.Budget <= fa.Budgets[i+1].Budget {
+			t.Errorf("budget rows out of order: %g before %g", b.Budget, fa.Budgets[i+1].Budget)
+		}
+		if got := b.Expected / op.Expected; math.Abs(got-b.Budget/op.Budget) > 1e-6*got {
+			t.Errorf("budget %g: model %g, %g × the operating one's", b.Budget, b.Expected, got)
+		}
+	}
 	if r.Confusion.Total == 0 || r.Confusion.HandsetTotal == 0 {
 		t.Errorf("confusion matrix scored no emission: %+v", r.Confusion)
 	}

@@ -22,6 +22,10 @@ const (
 	CarrierCW = "cw"
 )
 
+// carrierMaxHz bounds a carrier's frequency: what the tuner's front end
+// still passes to its LNA, beyond the range it tunes to.
+const carrierMaxHz = 3000e6
+
 // Carrier is a continuous emitter heard at every sensor at RxPowerDBm (total
 // power over its band): base-station downlink leaking into the receiver
 // (domain.md §4.3), or a CW carrier.
@@ -44,8 +48,10 @@ func (c *Carrier) validate(i int) []error {
 	if c.Name == "" {
 		errs = append(errs, fmt.Errorf("carriers[%d]: empty name", i))
 	}
-	if !(c.FreqHz >= tunerMinHz && c.FreqHz <= tunerMaxHz) {
-		errs = append(errs, fmt.Errorf("%s: freq_hz %g outside 24–1766 MHz", w, c.FreqHz))
+	// A carrier above the tuner's range (B3 downlink at 1805–1880 MHz)
+	// still reaches its LNA: it is heard through its intermodulation.
+	if !(c.FreqHz >= tunerMinHz && c.FreqHz <= carrierMaxHz) {
+		errs = append(errs, fmt.Errorf("%s: freq_hz %g outside 24–3000 MHz", w, c.FreqHz))
 	}
 	switch c.Kind {
 	case CarrierLTEDL:

@@ -79,7 +79,11 @@
 // edges (13-tap filter: −2.5 dB at ±0.4·fs, −10 dB at fs/2); after each
 // retune a transient (PLL off by 5–30 kHz, gain 50–90 % down, a −20 dBFS DC
 // step, all decaying with settle_tau, 300 µs in the built-in live scenes);
-// spurs at every multiple of 28.8 MHz (−105 dBm).
+// spurs at every multiple of 28.8 MHz (−105 dBm); with a finite iip3_dbm,
+// the third-order intermodulation of every pair of carriers (2·fA − fB at
+// 2·PA + PB − 2·IIP3, Gaussian-shaped over 2·BA + BB): how downlink
+// outside the capture (even above the tuner's range, up to 3 GHz) reaches
+// the uplink bands.
 //
 // Tamper events: antenna-cut attenuates every external signal (handsets,
 // downlink, clutter, jammers) by 40 dB from its time on, leaving the

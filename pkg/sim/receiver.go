@@ -204,4 +204,17 @@ func (s *Simulator) addCWs(buf []complex128, n0 int64) {
 		}
 		addCW(buf[a-n0:b-n0], a, s.fs, c.FreqHz-s.tune, math.Sqrt(s.lin(c.RxPowerDBm)))
 	}
+	for _, p := range s.imCWs {
+		if !s.visible(p.FreqHz, 0) {
+			continue
+		}
+		a := max(n0, int64(math.Ceil(p.Start.Seconds()*s.fs)))
+		b := n0 + int64(len(buf))
+		if p.Until != 0 {
+			b = min(b, int64(math.Ceil(p.Until.Seconds()*s.fs)))
+		}
+		if a < b {
+			addCW(buf[a-n0:b-n0], a, s.fs, p.FreqHz-s.tune, math.Sqrt(s.lin(p.RxPowerDBm)))
+		}
+	}
 }

@@ -102,6 +102,12 @@ type Sensor struct {
 	// SettleTau, when > 0, makes every retune unsettled: for ~6·SettleTau
 	// the PLL is off frequency, the gain recovers and the DC offset jumps.
 	SettleTau time.Duration `yaml:"settle_tau"`
+	// IIP3DBm, when non-zero, is the receiver's input third-order
+	// intercept (dBm): the scene's carriers then mix in the tuner into
+	// third-order products (IntermodProducts) that can land in uplink
+	// bands though the carriers lie outside the capture (domain.md §4.3).
+	// 0 means a linear receiver.
+	IIP3DBm float64 `yaml:"iip3_dbm"`
 }
 
 // Cell is a room of the floor plan: an axis-aligned rectangle.

@@ -85,6 +85,9 @@ func (sc *Scene) validateSensors() []error {
 		if math.Abs(se.IQGainDB) > 3 || math.Abs(se.IQPhaseDeg) > 20 {
 			errs = append(errs, fmt.Errorf("%s: IQ imbalance %g dB / %g° beyond ±3 dB / ±20°", where, se.IQGainDB, se.IQPhaseDeg))
 		}
+		if se.IIP3DBm != 0 && (se.IIP3DBm < -40 || se.IIP3DBm > 30) {
+			errs = append(errs, fmt.Errorf("%s: iip3_dbm %g outside −40…30 (0: linear)", where, se.IIP3DBm))
+		}
 		if se.SettleTau < 0 || se.SettleTau > 10*time.Millisecond {
 			errs = append(errs, fmt.Errorf("%s: settle_tau %v outside 0…10ms", where, se.SettleTau))
 		}

@@ -38,7 +38,8 @@ type Simulator struct {
 	buf      []complex128
 
 	rx        rxState
-	wides     []*wideSource // downlink carriers and jammers
+	wides     []*wideSource     // downlink carriers, their intermodulation and jammers
+	imCWs     []IntermodProduct // products of CW carriers (CW themselves)
 	wideTones []complex128
 	wideW     []float64
 }
@@ -188,6 +189,15 @@ func New(sc *Scene, sampleRate float64) (*Simulator, error) {
 			s.wides = append(s.wides, carrierSource(c))
 		}
 	}
+	var ims []IntermodProduct
+	for _, p := range cp.IntermodProducts() {
+		if p.BandwidthHz > 0 {
+			ims = append(ims, p)
+		} else {
+			s.imCWs = append(s.imCWs, p)
+		}
+	}
+	s.wides = append(s.wides, intermodSources(ims)...)
 	for i := range cp.Events {
 		if e := &cp.Events[i]; e.Kind == EventJammer {
 			s.wides = append(s.wides, s.jamSource(i, e))
