@@ -386,7 +386,8 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		out = d.measure(g, c, fr, out)
 		added += len(out) - n
 	}
-	return dropLeakage(out, first)
+	out = dropLeakage(out, first)
+	return d.dropArtefacts(g, fr, st.Floor.Line, out, first)
 }
 
 // normalise writes the grid's power over the floor level, bin by bin (0
@@ -618,6 +619,66 @@ func dropLeakage(out []Burst, first int) []Burst {
 		}
 	}
 	return out[:first+len(keep)]
+}
+
+// imageDB: the dongle's I/Q imbalance mirrors every signal about the tune
+// frequency, 25–40 dB down on an RTL-SDR. A burst at least this much
+// weaker than a co-timed burst at its mirror frequency is that burst's
+// image — of a chirp too, whose image is too weak to look like one.
+const imageDB = 15
+
+// A weak narrow burst centred on a line learned into the floor (a spur, a
+// CW carrier, the DC spike; lineNearBins at most from it) is the line's
+// skirt standing out while the floor is still learning it — a carrier just
+// keyed on —, not a handset: GSM and LTE channels sit on rasters that hop
+// centres avoid, and a phone on a carrier's frequency is far stronger.
+const (
+	lineNearBins  = 2.5
+	lineSkirtSNR  = 6     // dB
+	lineSkirtMaxW = 200e3 // Hz
+)
+
+// dropArtefacts removes, among out[first:], handset-shaped bursts that are
+// the receiver's own artefacts: images, and skirts of learned lines.
+func (d *Detector) dropArtefacts(g *dsp.Grid, fr Frame, lines []bool, out []Burst, first int) []Burst {
+	bs := out[first:]
+	keep := bs[:0]
+	for i, b := range bs {
+		if !b.Shape.Clutter() && (d.isImage(bs, i, fr) || d.onLine(g, fr, lines, b)) {
+			continue
+		}
+		keep = append(keep, b)
+	}
+	return out[:first+len(keep)]
+}
+
+// isImage reports whether bs[i] mirrors a much stronger co-timed burst.
+func (d *Detector) isImage(bs []Burst, i int, fr Frame) bool {
+	b := bs[i]
+	for j, s := range bs {
+		if j == i || s.SNRdB-b.SNRdB < imageDB || b.Start >= s.End || b.End <= s.Start {
+			continue
+		}
+		mirror := 2*fr.Centre - s.Centre()
+		if math.Abs(b.Centre()-mirror) <= math.Max(s.Bandwidth(), b.Bandwidth())/2+d.binHz {
+			return true
+		}
+	}
+	return false
+}
+
+// onLine reports whether b is a weak narrow burst centred on a learned line.
+func (d *Detector) onLine(g *dsp.Grid, fr Frame, lines []bool, b Burst) bool {
+	if b.SNRdB >= lineSkirtSNR || b.Bandwidth() >= lineSkirtMaxW {
+		return false
+	}
+	c := (b.Centre()-fr.Centre)/d.binHz + float64(g.Bins/2)
+	for k := max(0, int(c-lineNearBins)); k <= min(g.Bins-1, int(c+lineNearBins)+1); k++ {
+		if lines[k] && math.Abs(float64(k)-c) <= lineNearBins {
+			return true
+		}
+	}
+	return false
 }
 
 // maxBridge is the widest busy run (bins) that bursts are seen through.

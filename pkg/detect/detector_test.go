@@ -245,3 +245,37 @@ func TestExcessRunStepsOverDips(t *testing.T) {
 		t.Errorf("edges %.2f..%.2f, want about 7.5..21.5", lf, hf)
 	}
 }
+
+func TestDropArtefacts(t *testing.T) {
+	d, err := NewDetector(Config{SampleRate: 2.4e6, FFTSize: 256, FrameHop: 128, Window: dsp.Hann(256), MaxFrames: 200, FalseAlarmsPerDay: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &dsp.Grid{Bins: 256, BinHz: 2.4e6 / 256}
+	fr := Frame{Centre: 861.05e6}
+	lines := make([]bool, 256)
+	lines[128+5] = true // a CW line 46.9 kHz above the tune
+	b := func(f, bw, snr float64, s Shape) Burst {
+		return Burst{Start: 0.001, End: 0.005, FreqLo: f - bw/2, FreqHi: f + bw/2, SNRdB: snr, Shape: s}
+	}
+	cw := fr.Centre + 5*d.binHz
+	in := []Burst{
+		b(861.5e6, 125e3, 36, ShapeChirp),               // a chirp
+		b(860.6e6, 82e3, 4, ShapeSubframe),              // its image: dropped
+		b(860.0e6, 180e3, 4, ShapeSubframe),             // a weak phone elsewhere: kept
+		b(cw+8e3, 82e3, 2, ShapeSlot),                   // the CW's skirt: dropped
+		b(cw+8e3, 82e3, 9, ShapeSlot),                   // strong on the line: kept
+		b(cw+60e3, 82e3, 2, ShapeSlot),                  // 60 kHz off the line: kept
+		b(2*fr.Centre-860.0e6, 180e3, 2, ShapeSubframe), // mirror of a phone only 2 dB stronger: kept
+	}
+	out := d.dropArtefacts(g, fr, lines, append([]Burst(nil), in...), 0)
+	want := []int{0, 2, 4, 5, 6}
+	if len(out) != len(want) {
+		t.Fatalf("kept %d bursts, want %d: %+v", len(out), len(want), out)
+	}
+	for i, w := range want {
+		if out[i] != in[w] {
+			t.Errorf("kept #%d = %+v, want input #%d", i, out[i], w)
+		}
+	}
+}
