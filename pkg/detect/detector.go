@@ -821,19 +821,22 @@ func (d *Detector) measure(g *dsp.Grid, c component, fr Frame, out []Burst) []Bu
 			}
 		}
 	}
-	if !ok || b.Shape == ShapeNarrow {
+	if !ok {
 		// Both crossings can still fall short on a weak GSM burst: GMSK's
 		// rounded spectrum crosses its half level with a shallow slope,
 		// so noise moves the crossing far in (bench detect: at 1.5 dB
 		// in-band, half the missed bursts were measured 60–80 kHz wide,
 		// "none"). The equivalent width (area over top level) is a sum,
 		// which noise cannot cut short; a line is ~1.5 bins wide by it
-		// too, so it stays narrow. Only channel-sized bursts are taken
-		// this way: on the corpus's RTL-SDR noise, wider ones were noise
-		// regions next to a strong burst.
+		// too, so it stays narrow. Only a region no measurement could name
+		// (a line measured narrow stays clutter), channel-sized (on the
+		// corpus's RTL-SDR noise, wider ones were noise next to a strong
+		// burst) and holding its channel (a weak chirp's piece, whose
+		// centroid marches across most of its band, is not a GSM burst:
+		// GMSK's wanders < 15 % of it) is taken this way.
 		excessProfile(fp, d.z, g.Bins, c.t0, c.t1, c.k0, c.k1, true)
 		if kA, kB, _, _ := equivRun(fp, d.smooth, c.k0, c.k1); kB >= kA {
-			if r, rok := d.measureBand(g, c, fr, kA, kB, c.k0, c.k1, equivRun); rok && r.Bandwidth() < gsmMaxBW && d.passes(r) {
+			if r, rok := d.measureBand(g, c, fr, kA, kB, c.k0, c.k1, equivRun); rok && r.Bandwidth() < gsmMaxBW && r.Sweep < 0.4*r.Bandwidth() && d.passes(r) {
 				b, ok = r, true
 			}
 		}
