@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/cellwatch/cellwatch/pkg/dsp"
@@ -277,5 +278,60 @@ func TestDropArtefacts(t *testing.T) {
 		if out[i] != in[w] {
 			t.Errorf("kept #%d = %+v, want input #%d", i, out[i], w)
 		}
+	}
+}
+
+// A weak GMSK burst's frequency profile is a rounded hump that crosses its
+// half level with a shallow slope, so noise moves a crossing far in; the
+// equivalent width (area over top level) is a sum and keeps the hump's
+// width. A line stays narrow by it.
+func TestEquivRunKeepsAWeakHumpsWidth(t *testing.T) {
+	const bins, centre, half = 48, 24, 16 // hump: half-power width 16 bins
+	r := rand.New(rand.NewPCG(3, 4))
+	p := make([]float64, bins)
+	sm := make([]float64, bins)
+	const draws, looks = 2000, 8
+	var cutHP, cutEq int
+	var sumEq float64
+	for range draws {
+		for i := range p {
+			var s float64
+			if d := float64(i - centre); math.Abs(d) < half {
+				c := math.Cos(math.Pi * d / (2 * half))
+				s = 1.0 * c * c // per-cell SNR 1 at the top: a burst near Pd 0.9
+			}
+			var m float64
+			for range looks {
+				m += (1 + s) * r.ExpFloat64()
+			}
+			p[i] = m/looks - 1
+		}
+		l, h, _, _ := halfPowerRun(p, sm, 0, bins)
+		if h-l+1 < 9 {
+			cutHP++
+		}
+		l, h, lf, hf := equivRun(p, sm, 0, bins)
+		if h-l+1 < 9 {
+			cutEq++
+		}
+		sumEq += hf - lf
+	}
+	if cutHP < draws/20 {
+		t.Fatalf("the half-power run cut only %d of %d humps under 9 bins; the test needs it to fail more often", cutHP, draws)
+	}
+	if cutEq > draws/200 {
+		t.Errorf("the equivalent width cut %d of %d humps under 9 bins (half-power run: %d)", cutEq, draws, cutHP)
+	}
+	t.Logf("under 9 bins: half-power run %d, equivalent width %d of %d; mean equivalent width %.1f bins", cutHP, cutEq, draws, sumEq/draws)
+	if m := sumEq / draws; m < 13 || m > 22 {
+		t.Errorf("mean equivalent width %.1f bins, want about 16", m)
+	}
+	// A line (one bin and its window's neighbours) in a wide region stays
+	// under 4 bins: narrower than 40 kHz at 9.4 kHz bins, a line to
+	// classifyShape.
+	clear(p)
+	p[24], p[23], p[25] = 30, 7.5, 7.5
+	if l, h, lf, hf := equivRun(p, sm, 0, bins); h-l+1 > 4 || hf-lf > 4 {
+		t.Errorf("a line measures %d..%d (%.1f bins wide)", l, h, hf-lf)
 	}
 }

@@ -138,3 +138,37 @@ func TestWilsonAndInterpolation(t *testing.T) {
 		t.Errorf("unbracketed crossing = %v, want NaN", x)
 	}
 }
+
+// Refinement adds its trials to the two points that bracket Pd 0.9 and to
+// no other, and the pooled points stay consistent.
+func TestRefineCrossingPoolsTrials(t *testing.T) {
+	var sig Signal
+	for _, s := range Signals() {
+		if s.Name == "gsm-burst" {
+			sig = s
+		}
+	}
+	// A GSM burst is never found at −6 dB and always at 8 dB (ideal
+	// detector: Pd 0.9 at −0.3 dB; this one within ~2 dB of it).
+	cfg := PDConfig{SNRsDB: []float64{-6, 8, 9}, Trials: 10, RefineTrials: 15, Seed: 5, FalseAlarmsPerDay: 1,
+		Dwell: 6 * time.Millisecond, Settle: 5 * time.Millisecond, SampleRate: 2.4e6}
+	c, err := MeasurePD(sig, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Points
+	if p[0].PD >= 0.9 || p[1].PD < 0.9 {
+		t.Fatalf("Pd %.2f at −6 dB and %.2f at 8 dB: the test needs them to bracket 0.9", p[0].PD, p[1].PD)
+	}
+	for i, want := range []int{25, 25, 10} {
+		if p[i].Trials < want || p[i].Trials > want+2 { // a dwell may hold a trial more than asked
+			t.Errorf("point %d (%.1f dB): %d trials, want %d", i, p[i].SNRdB, p[i].Trials, want)
+		}
+		if lo, hi := wilson(p[i].Detected, p[i].Trials); p[i].PD != float64(p[i].Detected)/float64(p[i].Trials) || p[i].Lo != lo || p[i].Hi != hi {
+			t.Errorf("point %d: Pd %v [%v, %v] does not follow from %d of %d", i, p[i].PD, p[i].Lo, p[i].Hi, p[i].Detected, p[i].Trials)
+		}
+	}
+	if math.Abs(p[0].SNRdB+6) > 0.5 || math.Abs(p[1].SNRdB-8) > 0.5 {
+		t.Errorf("pooled SNRs %.2f and %.2f dB, want about −6 and 8", p[0].SNRdB, p[1].SNRdB)
+	}
+}

@@ -123,8 +123,13 @@ type PDCurve struct {
 
 // PDConfig sets up a curve measurement.
 type PDConfig struct {
-	SNRsDB            []float64
-	Trials            int // per SNR point (at least)
+	SNRsDB []float64
+	Trials int // per SNR point (at least)
+	// RefineTrials, when positive, are measured again (with new noise and
+	// schedules) at the two points that bracket Pd 0.9 after the first
+	// pass, and added to them: the crossing is then known to the precision
+	// of Trials+RefineTrials there, at the cost of two points.
+	RefineTrials      int
 	Seed              int64
 	FalseAlarmsPerDay float64
 	Dwell, Settle     time.Duration
@@ -165,6 +170,11 @@ func MeasurePD(sig Signal, cfg PDConfig) (PDCurve, error) {
 			return curve, fmt.Errorf("%s at %g dB: %w", sig.Name, cfg.SNRsDB[i], err)
 		}
 	}
+	if cfg.RefineTrials > 0 {
+		if err := refineCrossing(sig, cfg, pts); err != nil {
+			return curve, err
+		}
+	}
 	curve.Points, pfa = pts, pfas[0]
 	curve.PFA = pfa
 	ideal := IdealED{N: sig.N()}
@@ -179,6 +189,55 @@ func MeasurePD(sig Signal, cfg PDConfig) (PDCurve, error) {
 	curve.SNR90 = interpolate90(curve.Points)
 	curve.GapDB = curve.SNR90 - curve.IdealSNR90
 	return curve, nil
+}
+
+// refineCrossing adds cfg.RefineTrials trials to the two points of pts
+// that bracket Pd 0.9 (in parallel, with seeds of their own).
+func refineCrossing(sig Signal, cfg PDConfig, pts []PDPoint) error {
+	at := -1
+	for i := 1; i < len(pts); i++ {
+		if pts[i-1].PD < 0.9 && pts[i].PD >= 0.9 {
+			at = i - 1
+			break
+		}
+	}
+	if at < 0 {
+		return nil // no crossing to refine: the curve says so by itself
+	}
+	more := cfg
+	more.Trials = cfg.RefineTrials
+	var extra [2]PDPoint
+	var errs [2]error
+	var wg sync.WaitGroup
+	for j := range extra {
+		i := at + j
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			extra[j], _, errs[j] = measurePoint(sig, more, cfg.Seed+int64(i)*7919+104729, cfg.SNRsDB[i])
+		}()
+	}
+	wg.Wait()
+	for j, e := range extra {
+		if errs[j] != nil {
+			return fmt.Errorf("%s at %g dB, refining: %w", sig.Name, cfg.SNRsDB[at+j], errs[j])
+		}
+		pts[at+j] = mergePoints(pts[at+j], e)
+	}
+	return nil
+}
+
+// mergePoints pools two measurements of one SNR point.
+func mergePoints(a, b PDPoint) PDPoint {
+	n := a.Trials + b.Trials
+	m := PDPoint{Trials: n, Detected: a.Detected + b.Detected}
+	if n == 0 {
+		return m
+	}
+	m.SNRdB = (a.SNRdB*float64(a.Trials) + b.SNRdB*float64(b.Trials)) / float64(n)
+	m.PD = float64(m.Detected) / float64(n)
+	m.Lo, m.Hi = wilson(m.Detected, n)
+	return m
 }
 
 func measurePoint(sig Signal, cfg PDConfig, seed int64, snrDB float64) (PDPoint, float64, error) {
