@@ -220,13 +220,21 @@ func (pp *phonePlan) gsmBurst(kind txKind, fn, ded0 int64) tx {
 
 func (pp *phonePlan) planGSM(a Activity, t0 time.Duration) []tx {
 	fn := int64(math.Ceil(t0.Seconds()/gsmFrame - 1e-6)) // first frame at or after Start
-	txs := []tx{pp.gsmBurst(kGSMAccess, fn, fn)}
 	// SDCCH: 4 consecutive frames per 51-multiframe, from the second
 	// 51-multiframe boundary after the RACH (immediate assignment).
 	mfs := int64(3)
 	if a.Kind == SMS {
 		mfs = 11
 	}
+	// Sized for the whole occurrence at once: a call's traffic bursts are
+	// most of a long call's plan, and growing the slice by doubling would
+	// leave as much again in garbage (the demo's 10-minute call: 8 MB).
+	n := 1 + 4*mfs
+	if a.Kind == Call {
+		n += int64(a.Duration.Seconds()/gsmFrame) + 1
+	}
+	txs := make([]tx, 0, n)
+	txs = append(txs, pp.gsmBurst(kGSMAccess, fn, fn))
 	sd := (fn/51 + 2) * 51
 	for m := int64(0); m < mfs; m++ {
 		for k := int64(0); k < 4; k++ {
