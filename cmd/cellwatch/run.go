@@ -316,6 +316,15 @@ func (d *daemon) openSources() error {
 		if err != nil {
 			return err
 		}
+		if r.cfg.Kind == config.KindRTLTCP {
+			// rtl_tcp streams whole 256 KiB USB buffers and says nothing
+			// of when a tune took effect: after each retune the sweeper
+			// waits for the next buffer (docs/performance.md).
+			buf := time.Duration(float64(256<<10/2) / r.src.Info().SampleRate * float64(time.Second))
+			d.log.Warn("rtl_tcp delivers whole USB buffers: every hop waits for the next one, so a pass takes longer than scheduled",
+				"source", r.cfg.Name, "buffer", buf.Round(time.Millisecond),
+				"pass_at_least", (time.Duration(len(sched.Order)) * max(buf, sched.Step())).Round(time.Millisecond))
+		}
 	}
 	return nil
 }
