@@ -18,22 +18,8 @@ type wideDiag struct {
 
 func wideTrials(t *testing.T, snrDB float64, trials int) (int, wideDiag) {
 	t.Helper()
-	const dwell = 0.006
-	n := int(dwell * testFS)
-	s := newSynth(testFS, 77)
-	st, _ := dsp.NewSTFT(256, testFS, n)
-	g := st.NewGrid()
-	d, err := NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: 128, Window: st.Window(), MaxFrames: st.FramesFor(n), FalseAlarmsPerDay: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := d.NewState()
-	lo, hi := 256/10, 256-256/10
-	out := make([]Burst, 0, 64)
-	for range 10 {
-		st.Compute(g, s.noise(n, 1e-4))
-		out = d.Process(state, g, Frame{Lo: lo, Hi: hi, DeferFrom: g.Frames}, out[:0])
-	}
+	dw := newDwellRig(t, 77)
+	s, st, g, d, state, n, lo, hi, out := dw.s, dw.st, dw.g, dw.d, dw.state, dw.n, dw.lo, dw.hi, dw.out
 	const bw, t0, dur = 1.08e6, 0.002, 0.001
 	p := math.Pow(10, snrDB/10) * noiseInBand(bw)
 	found := 0
@@ -124,27 +110,13 @@ func TestWideBurstSurvivesCommonMode(t *testing.T) {
 // the searched span: it is ShapeWide, not an LTE subframe; a 6-RB
 // subframe in the same dwell is not.
 func TestWiderThanCaptureIsWide(t *testing.T) {
-	const dwell = 0.006
-	n := int(dwell * testFS)
-	s := newSynth(testFS, 5)
-	st, _ := dsp.NewSTFT(256, testFS, n)
-	g := st.NewGrid()
-	d, err := NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: 128, Window: st.Window(), MaxFrames: st.FramesFor(n), FalseAlarmsPerDay: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := d.NewState()
-	lo, hi := 256/10, 256-256/10
-	out := make([]Burst, 0, 64)
-	for range 10 {
-		st.Compute(g, s.noise(n, 1e-4))
-		out = d.Process(state, g, Frame{Lo: lo, Hi: hi, DeferFrom: g.Frames}, out[:0])
-	}
+	dw := newDwellRig(t, 5)
+	s, st, g, d, state, n, lo, hi, out := dw.s, dw.st, dw.g, dw.d, dw.state, dw.n, dw.lo, dw.hi, dw.out
 	for _, c := range []struct {
 		bw, t0, dur float64
 		want        Shape
 	}{
-		{3.0e6, 0, dwell, ShapeWide},          // fills the capture, all dwell long
+		{3.0e6, 0, rigDwell, ShapeWide},       // fills the capture, all dwell long
 		{1.08e6, 0.002, 0.001, ShapeSubframe}, // a 6-RB subframe
 	} {
 		x := s.noise(n, 1e-4)
@@ -165,4 +137,39 @@ func TestWiderThanCaptureIsWide(t *testing.T) {
 			t.Errorf("%.2f MHz for %.1f ms: shapes %v, want %v", c.bw/1e6, c.dur*1e3, shapes, c.want)
 		}
 	}
+}
+
+// dwellRig is a detector set up like the daemon's (6 ms dwells, the
+// middle 80 % of a 256-bin span searched) whose floor has learned ten
+// dwells of noise.
+type dwellRig struct {
+	s      *synth
+	st     *dsp.STFT
+	g      *dsp.Grid
+	d      *Detector
+	state  *State
+	n      int // samples per dwell
+	lo, hi int
+	out    []Burst
+}
+
+// rigDwell is a dwellRig's dwell, s.
+const rigDwell = 0.006
+
+func newDwellRig(t *testing.T, seed uint64) dwellRig {
+	t.Helper()
+	r := dwellRig{n: int(rigDwell * testFS), s: newSynth(testFS, seed), lo: 256 / 10, hi: 256 - 256/10, out: make([]Burst, 0, 64)}
+	r.st, _ = dsp.NewSTFT(256, testFS, r.n)
+	r.g = r.st.NewGrid()
+	var err error
+	r.d, err = NewDetector(Config{SampleRate: testFS, FFTSize: 256, FrameHop: 128, Window: r.st.Window(), MaxFrames: r.st.FramesFor(r.n), FalseAlarmsPerDay: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.state = r.d.NewState()
+	for range 10 {
+		r.st.Compute(r.g, r.s.noise(r.n, 1e-4))
+		r.out = r.d.Process(r.state, r.g, Frame{Lo: r.lo, Hi: r.hi, DeferFrom: r.g.Frames}, r.out[:0])
+	}
+	return r
 }
