@@ -76,7 +76,8 @@ type Detector struct {
 	cmQSel    []int8     // and the choice it was computed for (bits), −1 for none yet
 	keep      []int32    // AVX2 kernels: −1 for the bins summed, 0 for excluded ones
 	thrs      thresholdCache
-	asm       bool // run the AVX2 kernels (haveAVX2)
+	asm       bool   // run the AVX2 kernels (haveAVX2)
+	dropped   []bool // dropWhere's decisions, one per burst of a grid
 }
 
 type component struct {
@@ -191,6 +192,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.cmC = make([]float32, nf)
 	d.cmQSel = make([]int8, nf)
 	d.thrs = newThresholdCache()
+	d.dropped = make([]bool, 2*cfg.MaxBursts)
 	d.asm = haveAVX2()
 	return d, nil
 }
@@ -386,7 +388,7 @@ func (d *Detector) Process(st *State, g *dsp.Grid, fr Frame, out []Burst) []Burs
 		out = d.measure(g, c, fr, out)
 		added += len(out) - n
 	}
-	out = dropLeakage(out, first)
+	out = d.dropWhere(out, first, isLeakage)
 	return d.dropArtefacts(g, fr, st.Floor.Line, out, first)
 }
 
@@ -600,21 +602,34 @@ func seedsAt(boxes []rowBox, lo, hi, k int) bool {
 // products (LTE ACLR is ~30 dB) and dropped.
 const leakageDB = 20
 
-// dropLeakage removes, among out[first:], bursts that are the leakage of a
+// isLeakage reports whether bs[i] is the out-of-band leakage of a much
 // stronger co-timed burst.
-func dropLeakage(out []Burst, first int) []Burst {
+func isLeakage(bs []Burst, i int) bool {
+	b := bs[i]
+	for j, s := range bs {
+		if j != i && !s.Shape.Clutter() && s.SNRdB-b.SNRdB >= leakageDB &&
+			b.Start >= s.Start-1e-4 && b.End <= s.End+1e-4 && math.Abs(s.Centre()-b.Centre()) <= 20e6 {
+			return true
+		}
+	}
+	return false
+}
+
+// dropWhere removes, among out[first:], the bursts drop names. Every
+// decision is taken on the whole list before any burst is removed, so one
+// decision never sees another's result.
+func (d *Detector) dropWhere(out []Burst, first int, drop func(bs []Burst, i int) bool) []Burst {
 	bs := out[first:]
+	if cap(d.dropped) < len(bs) {
+		d.dropped = make([]bool, len(bs))
+	}
+	m := d.dropped[:len(bs)]
+	for i := range bs {
+		m[i] = drop(bs, i)
+	}
 	keep := bs[:0]
 	for i, b := range bs {
-		leak := false
-		for j, s := range bs {
-			if j != i && !s.Shape.Clutter() && s.SNRdB-b.SNRdB >= leakageDB &&
-				b.Start >= s.Start-1e-4 && b.End <= s.End+1e-4 && math.Abs(s.Centre()-b.Centre()) <= 20e6 {
-				leak = true
-				break
-			}
-		}
-		if !leak {
+		if !m[i] {
 			keep = append(keep, b)
 		}
 	}
@@ -641,15 +656,9 @@ const (
 // dropArtefacts removes, among out[first:], handset-shaped bursts that are
 // the receiver's own artefacts: images, and skirts of learned lines.
 func (d *Detector) dropArtefacts(g *dsp.Grid, fr Frame, lines []bool, out []Burst, first int) []Burst {
-	bs := out[first:]
-	keep := bs[:0]
-	for i, b := range bs {
-		if !b.Shape.Clutter() && (d.isImage(bs, i, fr) || d.onLine(g, fr, lines, b)) {
-			continue
-		}
-		keep = append(keep, b)
-	}
-	return out[:first+len(keep)]
+	return d.dropWhere(out, first, func(bs []Burst, i int) bool {
+		return !bs[i].Shape.Clutter() && (d.isImage(bs, i, fr) || d.onLine(g, fr, lines, bs[i]))
+	})
 }
 
 // isImage reports whether bs[i] mirrors a much stronger co-timed burst.
